@@ -1,0 +1,38 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+// The layer rule (DEVELOPERS.md, style.md §3): spec and llb are leaves; convert sees spec and llb;
+// gateway sees llb; only src/frontend.ts joins convert and gateway; cli uses spec, convert and llb.
+const forbid = (...layers) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: layers.map((l) => ({
+        group: [`**/${l}`, `**/${l}/**`, `../${l}/*`, `./${l}/*`],
+        message: `this layer must not import ${l} (see the layer rule in README.md)`,
+      })),
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'website/**', 'coverage/**', 'charts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly' } },
+    rules: {
+      'no-console': ['error', { allow: ['error'] }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/spec/**/*.ts'], rules: forbid('llb', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/llb/**/*.ts'], rules: forbid('spec', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/convert/**/*.ts'], rules: forbid('gateway', 'cli', 'frontend') },
+  { files: ['src/gateway/**/*.ts'], rules: forbid('spec', 'convert', 'cli', 'frontend') },
+  { files: ['src/util/**/*.ts'], rules: forbid('spec', 'llb', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/cli/**/*.ts'], rules: { ...forbid('gateway', 'frontend'), 'no-console': 'off' } },
+  { files: ['test/**/*.ts', 'scripts/**', 'bench/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
+);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the frontend image with no registry: the host's Node.js binary and exactly the shared
+# libraries it links, the bundled frontend and the protos, imported as an image into the engine
+# that `scripts/engine.sh env` names. The registry twin is the Dockerfile.
+set -euo pipefail
+
+tag=${1:-aikit:test}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+if [ -z "${DOCKER_HOST:-}" ]; then
+  eval "$(scripts/engine.sh env)"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rootfs=$work/rootfs
+mkdir -p "$rootfs/aikit" "$rootfs/usr/bin" "$rootfs/tmp"
+chmod 1777 "$rootfs/tmp"
+
+node scripts/bundle.mjs "$rootfs/aikit/main.mjs"
+rm -f "$rootfs/aikit/main.mjs.LEGAL.txt"
+cp -r proto "$rootfs/aikit/proto"
+rm -f "$rootfs/aikit/proto/README.md"
+
+node_bin=$(readlink -f "$(command -v node)")
+cp "$node_bin" "$rootfs/usr/bin/node"
+# Copy each library to the path the loader will look for it under (the ldd left side resolves
+# through symlinks such as /lib -> usr/lib on merged-/usr systems, so keep ldd's own path).
+ldd "$node_bin" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r lib; do
+  mkdir -p "$rootfs$(dirname "$lib")"
+  cp -L "$lib" "$rootfs$lib"
+done
+
+version=$(node -p "require('./package.json').version")
+caps='moby.buildkit.frontend.inputs'
+tar -C "$rootfs" -c . | docker import \
+  -c 'ENTRYPOINT ["/usr/bin/node", "/aikit/main.mjs"]' \
+  -c 'ENV AIKIT_PROTO_DIR=/aikit/proto/' \
+  -c 'ENV NODE_ENV=production' \
+  -c 'LABEL moby.buildkit.frontend.network.none="true"' \
+  -c "LABEL moby.buildkit.frontend.caps=\"$caps\"" \
+  -c "LABEL org.opencontainers.image.title=\"aikit\"" \
+  -c "LABEL org.opencontainers.image.version=\"$version\"" \
+  - "$tag" >/dev/null
+size=$(docker image inspect "$tag" --format '{{.Size}}')
+echo "built frontend image $tag ($((size / 1024 / 1024)) MiB unpacked)" >&2

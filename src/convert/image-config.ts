@@ -1,0 +1,62 @@
+import type { Platform } from '../llb/index.js';
+import type { InferenceSpec, Model } from '../spec/index.js';
+import { redactUrl } from './naming.js';
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The OCI image config the exporter receives; it fills in rootfs.diff_ids and history. */
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  variant?: string;
+  config: {
+    Env: string[];
+    Entrypoint: string[];
+    Cmd?: string[];
+    WorkingDir: string;
+    ExposedPorts: Record<string, Record<string, never>>;
+    Labels: Record<string, string>;
+  };
+  rootfs: { type: 'layers'; diff_ids: string[] };
+}
+
+/**
+ * The image config of a LocalAI image (reference inference/image.go), plus the port and the
+ * labels of decision D10. The base image's config is never inherited, as in the reference.
+ */
+export function imageConfig(spec: InferenceSpec, platform: Platform, labels: Record<string, string>): ImageConfig {
+  const cmd = [...(spec.debug ? ['--debug'] : []), ...(spec.config ? ['--config-file=/config.yaml'] : [])];
+  return {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: {
+      Env: [DEFAULT_PATH, 'CONFIG_FILE=/config.yaml'],
+      Entrypoint: ['local-ai'],
+      ...(cmd.length > 0 ? { Cmd: cmd } : {}),
+      WorkingDir: '/',
+      ExposedPorts: { '8080/tcp': {} },
+      Labels: { ...modelLabels(spec.models), ...labels },
+    },
+    rootfs: { type: 'layers', diff_ids: [] },
+  };
+}
+
+/** Labels that say what is inside without pulling the image. */
+export function modelLabels(models: readonly Model[]): Record<string, string> {
+  const list = models.map((m) => ({
+    name: m.name,
+    source: publicSource(m),
+    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+  }));
+  return {
+    'org.opencontainers.image.description': 'LocalAI OpenAI-compatible model server built by aikit',
+    'ai.kaito.aikit.models': JSON.stringify(list),
+  };
+}
+
+// Labels are readable by anyone who can pull the image.
+function publicSource(m: Model): string {
+  const s = m.source;
+  return s.kind === 'http' ? redactUrl(s.url) : s.kind === 'local' ? `context:${s.path}` : s.kind;
+}

@@ -1,0 +1,11 @@
+export { BridgeClient, BuildkitError, statusFromGrpcError } from './client.js';
+export type { ImageConfigResult, PingResult, ReturnPayload, RpcStatus, SolveOptions } from './client.js';
+export { parseBuildOptions, readFrontendEnv } from './env.js';
+export type { BuildOptions, FrontendEnv } from './env.js';
+export { resultPayload } from './result.js';
+export type { PlatformResult } from './result.js';
+export { runFrontend } from './run.js';
+export type { BuildFunc, FrontendContext } from './run.js';
+export { sourceDetail, userErrorStatus } from './status.js';
+export type { SourceFile } from './status.js';
+export { openStdioBridge } from './transport.js';

@@ -1,0 +1,86 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const exec = promisify(execFile);
+
+/** The environment that points docker at the project's engine (`scripts/engine.sh env`). */
+export async function engineEnv(): Promise<NodeJS.ProcessEnv> {
+  const { stdout } = await exec(
+    'bash',
+    ['-c', 'eval "$(scripts/engine.sh env)" && printf "%s\\0%s\\0%s" "$DOCKER_HOST" "$PATH" "${DOCKER_CONFIG:-}"'],
+    { cwd: ROOT },
+  );
+  const [DOCKER_HOST, PATH, DOCKER_CONFIG] = stdout.split('\0');
+  return { ...process.env, DOCKER_HOST, PATH, ...(DOCKER_CONFIG ? { DOCKER_CONFIG } : {}) };
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, as a user would see them. */
+  output: string;
+}
+
+/** Runs a command to completion, never throwing on a non-zero exit. */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => ((stdout += d), (output += d)));
+    child.stderr.on('data', (d: Buffer) => ((stderr += d), (output += d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr, output }));
+  });
+}
+
+export interface BuildOptions {
+  file: string;
+  context: string;
+  platforms?: string[];
+  buildArgs?: Record<string, string>;
+  /** `--output` value; default: none (cache only). */
+  output?: string;
+  tag?: string;
+  load?: boolean;
+  noCache?: boolean;
+  progress?: 'plain' | 'rawjson';
+}
+
+export async function buildx(env: NodeJS.ProcessEnv, o: BuildOptions): Promise<RunResult> {
+  const args = ['buildx', 'build', '-f', o.file, `--progress=${o.progress ?? 'plain'}`, '--provenance=false'];
+  if (o.platforms) args.push('--platform', o.platforms.join(','));
+  for (const [k, v] of Object.entries(o.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
+  if (o.output) args.push('--output', o.output);
+  if (o.tag) args.push('-t', o.tag);
+  if (o.load) args.push('--load');
+  if (o.noCache) args.push('--no-cache');
+  args.push(o.context);
+  return run('docker', args, { env });
+}
+
+/** A fresh build context directory with the given files. */
+export async function makeContext(files: Record<string, string | Buffer>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'aikit-e2e-'));
+  for (const [name, body] of Object.entries(files)) {
+    const path = join(dir, name);
+    await (await import('node:fs/promises')).mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, body);
+  }
+  return dir;
+}
+
+export async function fixtureCounts(fixtureUrl: string): Promise<Record<string, number>> {
+  const res = await fetch(`${fixtureUrl}/__counts`);
+  return (await res.json()) as Record<string, number>;
+}
+
+export async function resetFixtureCounts(fixtureUrl: string): Promise<void> {
+  await fetch(`${fixtureUrl}/__reset`, { method: 'POST' });
+}
