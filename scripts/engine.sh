@@ -71,9 +71,9 @@ case "$ENGINE" in
     IPTABLES=true
     ;;
   stable)
-    # The side engines leave iptables alone: every dockerd deletes and rebuilds
-    # the shared DOCKER chains when it starts, which would cut the NAT of an
-    # engine already running. Published ports still work via docker-proxy.
+    # The side engines leave iptables alone: a dockerd that starts rewrites
+    # the host-wide DOCKER chains, which could cut the NAT of the engine
+    # already running. Published ports still work through docker-proxy.
     SUITES=(trixie) SNAPSHOTTER=false BRIDGE=aikit-stable BRIDGE_CIDR=172.29.2.1/24
     IPTABLES=false
     ;;
@@ -447,18 +447,16 @@ cmd_up() {
 
   # Try the suite that worked last time first, so a warm start needs no
   # network; a recorded fallback is kept until AIKIT_ENGINE_REFRESH=1.
-  local candidates=("${SUITES[@]}") last=""
+  local candidates=("${SUITES[@]}") last="" suite
   last="$(cat "$SUITE_FILE" 2>/dev/null || true)"
   if [[ "$REFRESH" != 1 && -n "$last" && " ${SUITES[*]} " == *" $last "* && -f "$(suite_dir "$last")/debs/.complete" ]]; then
     candidates=("$last")
-    local suite
     for suite in "${SUITES[@]}"; do
       [[ "$suite" == "$last" ]] || candidates+=("$suite")
     done
     [[ "$last" == "${SUITES[0]}" ]] || log "using Debian $last as last time (AIKIT_ENGINE_REFRESH=1 retries ${SUITES[0]})"
   fi
 
-  local suite
   for suite in "${candidates[@]}"; do
     if fetch_suite "$suite" && extract_suite "$suite" && start_daemon "$suite"; then
       printf '%s\n' "$suite" >"$SUITE_FILE"
