@@ -1,0 +1,95 @@
+import { posix } from 'node:path';
+import { RUNTIMES } from './schema.js';
+import type { Reporter } from './report.js';
+import { parseModelSource, sourceFileName } from './sources.js';
+import { didYouMean } from './suggest.js';
+import type { ModelSource } from './types.js';
+
+/**
+ * The LocalAI config generated for `--build-arg model=...`: exactly the reference's string
+ * (§2.4), with its leading newline and no trailing one.
+ */
+export function generateInferenceConfig(name: string): string {
+  return `\n- name: ${name}\n  backend: llama\n  parameters:\n    model: ${name}`;
+}
+
+/**
+ * The model name the reference derives from a `model` build-arg: the file name for Hugging Face
+ * and http(s); the repository's last component for OCI (`oci://registry.ollama.ai/library/llama3.2:1b`
+ * gives `llama3.2`); the path's basename for a local file.
+ */
+export function modelNameFromArg(source: ModelSource): string {
+  return source.kind === 'local' ? posix.basename(source.path) : sourceFileName(source);
+}
+
+/** What the build-args changed, for the rules and the locator that run afterwards. */
+export interface BuildArgEffect {
+  /** The models and config were replaced by `--build-arg model`. */
+  modelsFromBuildArg: boolean;
+  /** Set when `--build-arg runtime` overrode the file's runtime. */
+  runtimeOrigin?: string;
+}
+
+/**
+ * Applies `model` and `runtime` build-args to raw inference data, in place (reference §2.4):
+ * `model` replaces models and config with one model and the generated config; a non-empty
+ * `runtime` overrides the file's. Bad values are reported without a range.
+ */
+export function applyBuildArgs(
+  data: Record<string, unknown>,
+  args: Record<string, string> | undefined,
+  r: Reporter,
+): BuildArgEffect {
+  const effect: BuildArgEffect = { modelsFromBuildArg: false };
+  const runtime = args?.['runtime'];
+  if (runtime) {
+    if ((RUNTIMES as readonly string[]).includes(runtime)) {
+      data['runtime'] = runtime;
+      effect.runtimeOrigin = '--build-arg runtime';
+    } else {
+      r.unplaced(
+        'error',
+        'UNSUPPORTED_RUNTIME',
+        `build-arg runtime ${JSON.stringify(runtime)} is not supported${didYouMean(
+          runtime,
+          RUNTIMES.filter((x) => x),
+        )}`,
+        `supported: ${RUNTIMES.filter((x) => x).join(', ')}`,
+      );
+    }
+  }
+  const model = args?.['model'];
+  if (model) {
+    const parsed = parseModelSource(model);
+    if (!parsed.ok) {
+      r.unplaced(
+        'error',
+        parsed.problem.code,
+        `build-arg model: ${parsed.problem.message}`,
+        parsed.problem.hint,
+      );
+    } else if (parsed.source.kind === 'huggingface' && parsed.source.file === undefined) {
+      r.unplaced(
+        'error',
+        'BUILD_ARG_MODEL_NOT_A_FILE',
+        'build-arg model must name one file, not a whole repository',
+        'the generated config loads a single file with llama; write the models in an aikitfile instead',
+      );
+    } else {
+      const name = modelNameFromArg(parsed.source);
+      data['models'] = [{ name, source: model }];
+      data['config'] = generateInferenceConfig(name);
+      effect.modelsFromBuildArg = true;
+    }
+  }
+  return effect;
+}
+
+/** Build-args that only inference files use: warn when a fine-tune build passes them. */
+export function warnIgnoredBuildArgs(args: Record<string, string> | undefined, r: Reporter): void {
+  for (const key of ['model', 'runtime']) {
+    if (args?.[key]) {
+      r.unplaced('warning', 'IGNORED_BUILD_ARG', `build-arg ${key} is ignored for a fine-tune aikitfile`);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// The spec layer's public API: everything else in src/spec is private to it.
+export { loadAikitfile } from './load.js';
+export { modelDestination, modelFileName, parseModelSource } from './sources.js';
+export type { SourceProblem, SourceResult } from './sources.js';
+export { applyBuildArgs, generateInferenceConfig, modelNameFromArg } from './args.js';
+export { aikitJsonSchema } from './json-schema.js';
+export { API_VERSION, BACKENDS, DATASET_TYPES, FINETUNE_TARGETS, RUNTIMES } from './schema.js';
+export type { Dataset, UnslothConfig } from './schema.js';
+export type {
+  AikitSpec,
+  Backend,
+  FinetuneSpec,
+  HttpSource,
+  HuggingFaceSource,
+  InferenceSpec,
+  LoadedSpec,
+  LoadOptions,
+  LocalSource,
+  Model,
+  ModelSource,
+  OciSource,
+  PromptTemplate,
+  Runtime,
+} from './types.js';

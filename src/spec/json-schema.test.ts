@@ -1,0 +1,44 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { aikitJsonSchema } from './index.js';
+
+const SCHEMA_FILE = '../../schema/aikitfile.schema.json';
+
+describe('aikitJsonSchema', () => {
+  it('matches the committed schema/aikitfile.schema.json (regenerate with vitest -u)', async () => {
+    await expect(`${JSON.stringify(aikitJsonSchema(), null, 2)}\n`).toMatchFileSnapshot(SCHEMA_FILE);
+  });
+
+  it('documents every property', () => {
+    const undocumented: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const n = node as Record<string, unknown>;
+      for (const [key, sub] of Object.entries((n['properties'] as Record<string, unknown>) ?? {})) {
+        if (!(sub as Record<string, unknown>)['description']) undocumented.push(`${at}.${key}`);
+      }
+      for (const [key, sub] of Object.entries(n)) walk(sub, `${at}.${key}`);
+    };
+    walk(aikitJsonSchema(), '$');
+    expect(undocumented).toEqual([]);
+  });
+
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(aikitJsonSchema());
+  const sha = 'e4650dd6b45ef456066b11e4927f775eef4dd1e0e8473c3c0f27dd19ee13cc4e';
+
+  // prettier-ignore
+  it.each([
+    ['args', 'apiVersion: v1alpha1\ndebug: true\n', true],
+    ['llama', `apiVersion: v1alpha1\nmodels: [{name: m, source: "https://h.io/m.gguf", sha256: ${sha}, promptTemplates: [{name: chat, template: x}]}]\nconfig: "- name: m"\n`, true],
+    ['unsloth', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca}]\nconfig: {unsloth: {seed: 0}}\noutput: {name: model}\n', true],
+    ['unknown key', 'apiVersion: v1alpha1\nruntme: cuda\n', false],
+    ['bad runtime', 'apiVersion: v1alpha1\nruntime: avx2\n', false],
+    ['bad sha256', 'apiVersion: v1alpha1\nmodels: [{name: m, source: m.gguf, sha256: abc}]\n', false],
+    ['template missing', 'apiVersion: v1alpha1\nmodels: [{name: m, source: m.gguf, promptTemplates: [{name: chat}]}]\n', false],
+    ['two datasets', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca}, {source: e/f, type: alpaca}]\n', false],
+  ])('editors see %s as valid=%s', (_title, yaml, valid) => {
+    expect(validate(parse(yaml) as unknown)).toBe(valid);
+  });
+});

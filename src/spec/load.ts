@@ -1,0 +1,172 @@
+import { isScalar, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { AikitError, type Issue } from '../util/errors.js';
+import { applyBuildArgs, warnIgnoredBuildArgs } from './args.js';
+import {
+  FINETUNE_TARGETS,
+  FinetuneSchema,
+  InferenceSchema,
+  type RawFinetune,
+  type RawInference,
+} from './schema.js';
+import { byPosition, isRecord, Reporter, show, type KeyPath } from './report.js';
+import { SourceMap } from './source-map.js';
+import { parseModelSource } from './sources.js';
+import { didYouMean } from './suggest.js';
+import type { AikitSpec, FinetuneSpec, InferenceSpec, LoadedSpec, LoadOptions } from './types.js';
+import { validateFinetune, validateInference, type ValidateContext } from './validate.js';
+import { reportZodIssues, type ZodIssueContext } from './zod-issues.js';
+
+// Top-level keys that only the other kind of aikitfile has, for the unknown-key hint.
+const TO_INFERENCE = {
+  kind: 'inference',
+  keys: ['debug', 'runtime', 'backends', 'models', 'loadToMemory'],
+  why: 'this file is read as a fine-tune aikitfile because it has baseModel or datasets',
+};
+const TO_FINETUNE = {
+  kind: 'fine-tune',
+  keys: ['target', 'baseModel', 'datasets', 'output'],
+  why: 'a file is a fine-tune aikitfile only when it has baseModel or datasets',
+};
+
+/**
+ * Parses, checks and normalises an aikitfile. Throws AikitError `INVALID_AIKITFILE` carrying
+ * every error, each located at file:line:col; warnings come back with the spec.
+ */
+export function loadAikitfile(text: string, filename: string, opts: LoadOptions = {}): LoadedSpec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const map = new SourceMap(doc, lines, text);
+  const r = new Reporter((path, anchor) => map.locate(path, anchor));
+  const fail = (): never => {
+    const errors = r.issues.filter((i) => i.severity === 'error').sort(byPosition);
+    const n = errors.length;
+    throw new AikitError('INVALID_AIKITFILE', `${filename} has ${n} problem${n === 1 ? '' : 's'}`, {
+      file: filename,
+      issues: errors,
+    });
+  };
+
+  for (const w of doc.warnings) yamlIssue(r, map, w, 'warning');
+  for (const e of doc.errors) yamlIssue(r, map, e, 'error');
+  // A duplicate key leaves a usable tree; any other syntax error does not.
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return fail();
+
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) {
+    r.error('EMPTY_FILE', [], 'the aikitfile is empty', {
+      hint: 'an aikitfile needs at least apiVersion: v1alpha1',
+      range: { line: 1, col: 1, endLine: 1, endCol: 1 },
+    });
+    return fail();
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    r.error('YAML_SYNTAX', [], lowerFirst(e instanceof Error ? e.message : String(e)));
+    return fail();
+  }
+  if (!isRecord(data)) {
+    r.error('NOT_A_MAPPING', [], `the aikitfile must be a mapping of keys, got ${show(data)}`, {
+      hint: 'start with apiVersion: v1alpha1',
+    });
+    return fail();
+  }
+
+  const ctx: ValidateContext = { reporter: r, findInValue: (path, re) => map.findInValue(path, re) };
+  const zod = (schema: ZodIssueContext['schema'], otherKindKeys: ZodIssueContext['otherKindKeys']) => ({
+    data,
+    schema,
+    otherKindKeys,
+    sourceOf: (path: KeyPath) => map.textOf(path),
+    reporter: r,
+  });
+
+  // D1: fine-tune when the file has baseModel or datasets, as the reference's HEAD decides.
+  if ('baseModel' in data || 'datasets' in data) {
+    const res = FinetuneSchema.safeParse(data);
+    if (!res.success) reportZodIssues(res.error.issues, zod(FinetuneSchema, TO_INFERENCE));
+    const target = opts.target;
+    if (target && !(FINETUNE_TARGETS as readonly string[]).includes(target)) {
+      r.unplaced(
+        'error',
+        'UNSUPPORTED_TARGET',
+        `target ${JSON.stringify(target)} (from --target) is not supported${didYouMean(target, FINETUNE_TARGETS)}`,
+        `supported: ${FINETUNE_TARGETS.join(', ')}`,
+      );
+    }
+    warnIgnoredBuildArgs(opts.buildArgs, r);
+    validateFinetune(data, ctx);
+    if (r.errorCount > 0 || !res.success) return fail();
+    return loaded(finetuneSpec(res.data, target), r, (path) => map.locateExact(path));
+  }
+
+  const res = InferenceSchema.safeParse(data);
+  if (!res.success) reportZodIssues(res.error.issues, zod(InferenceSchema, TO_FINETUNE));
+  // The file is checked as written; the rules below see it with the build-args applied.
+  const effective = { ...data };
+  const effect = applyBuildArgs(effective, opts.buildArgs, r);
+  validateInference(effective, { ...ctx, ...effect });
+  if (r.errorCount > 0 || !res.success) return fail();
+  return loaded(inferenceSpec(InferenceSchema.parse(effective)), r, (path) =>
+    // Models and config from --build-arg model have no place in the file.
+    effect.modelsFromBuildArg && (path[0] === 'models' || path[0] === 'config')
+      ? undefined
+      : map.locateExact(path),
+  );
+}
+
+function loaded(spec: AikitSpec, r: Reporter, locate: LoadedSpec['locate']): LoadedSpec {
+  return { spec, warnings: r.issues.filter((i) => i.severity === 'warning').sort(byPosition), locate };
+}
+
+function yamlIssue(r: Reporter, map: SourceMap, e: YAMLError, severity: Issue['severity']): void {
+  const code =
+    e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : severity === 'error' ? 'YAML_SYNTAX' : 'YAML_WARNING';
+  const message = lowerFirst(e.message.split('\n')[0]!);
+  const range = map.range(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1));
+  if (severity === 'error') r.error(code, [], message, { range });
+  else r.warn(code, [], message, { range });
+}
+
+function lowerFirst(s: string): string {
+  return (s.charAt(0).toLowerCase() + s.slice(1)).replace(/\.$/, '');
+}
+
+function inferenceSpec(raw: RawInference): InferenceSpec {
+  const spec: InferenceSpec = {
+    kind: 'inference',
+    apiVersion: raw.apiVersion,
+    debug: raw.debug,
+    runtime: raw.runtime,
+    backends: raw.backends,
+    models: raw.models.map((m, index) => {
+      const parsed = parseModelSource(m.source);
+      if (!parsed.ok) throw new Error(`bug: model ${index} passed validation with a bad source`);
+      return {
+        name: m.name,
+        source: parsed.source,
+        ...(m.sha256 ? { sha256: m.sha256.replace(/^sha256:/, '').toLowerCase() } : {}),
+        promptTemplates: m.promptTemplates.map((t) => ({ name: t.name, template: t.template })),
+        index,
+      };
+    }),
+    loadToMemory: raw.loadToMemory,
+  };
+  if (raw.config) spec.config = raw.config;
+  return spec;
+}
+
+// `target` was checked against FINETUNE_TARGETS by the caller.
+function finetuneSpec(raw: RawFinetune, target: string | undefined): FinetuneSpec {
+  return {
+    kind: 'finetune',
+    apiVersion: raw.apiVersion,
+    // D14: --target, else the file's target, else unsloth.
+    target: ((target || raw.target) ?? 'unsloth') as FinetuneSpec['target'],
+    baseModel: raw.baseModel,
+    datasets: raw.datasets,
+    config: raw.config,
+    output: raw.output,
+  };
+}

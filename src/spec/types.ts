@@ -1,0 +1,112 @@
+import type { Issue, SourceRange } from '../util/errors.js';
+import type { BACKENDS, Dataset, FINETUNE_TARGETS, RUNTIMES, UnslothConfig } from './schema.js';
+
+/** An http(s) download. */
+export interface HttpSource {
+  kind: 'http';
+  /** The URL exactly as written. */
+  url: string;
+}
+
+/** A file in the build context (D5). */
+export interface LocalSource {
+  kind: 'local';
+  /** Context-relative, normalised posix path without a leading `./`. */
+  path: string;
+}
+
+/** A file or whole repository on the Hugging Face Hub (D6). */
+export interface HuggingFaceSource {
+  kind: 'huggingface';
+  /** `org/repo`. */
+  repo: string;
+  /** Branch, tag or commit; `main` when not given. */
+  revision: string;
+  /** Path of the file inside the repository; absent for a whole repository. */
+  file?: string;
+}
+
+/** An OCI artifact (D7), e.g. an ollama model. */
+export interface OciSource {
+  kind: 'oci';
+  /** Normalised reference `registry/repository[:tag][@digest]`. */
+  ref: string;
+  registry: string;
+  repository: string;
+  /** Defaults to `latest` when neither tag nor digest is given. */
+  tag?: string;
+  /** `sha256:<hex>` when the reference pins one. */
+  digest?: string;
+  /** The registry is `registry.ollama.ai`, whose manifests need the ollama media types. */
+  ollama: boolean;
+}
+
+/** Where a model comes from. */
+export type ModelSource = HttpSource | LocalSource | HuggingFaceSource | OciSource;
+
+/** A prompt template, written to `/models/<name>.tmpl`. */
+export interface PromptTemplate {
+  name: string;
+  template: string;
+}
+
+/** One model of an inference spec. */
+export interface Model {
+  name: string;
+  source: ModelSource;
+  /** Lowercase 64-hex digest without the `sha256:` prefix. */
+  sha256?: string;
+  promptTemplates: PromptTemplate[];
+  /** Position in `models[]`, for locating the model's nodes. */
+  index: number;
+}
+
+/** The accelerator runtime; `''` is CPU. */
+export type Runtime = (typeof RUNTIMES)[number];
+/** A LocalAI backend name. */
+export type Backend = (typeof BACKENDS)[number];
+
+/** An inference aikitfile after defaults and build-args. */
+export interface InferenceSpec {
+  kind: 'inference';
+  apiVersion: 'v1alpha1';
+  debug: boolean;
+  runtime: Runtime;
+  backends: Backend[];
+  models: Model[];
+  /** LocalAI config YAML, written byte for byte to /config.yaml; absent when the file has none. */
+  config?: string;
+  /** Model names for LOCALAI_LOAD_TO_MEMORY; empty when not set. */
+  loadToMemory: string[];
+}
+
+/** A fine-tune aikitfile after defaults (D14: only absent fields get defaults). */
+export interface FinetuneSpec {
+  kind: 'finetune';
+  apiVersion: 'v1alpha1';
+  /** From --target, else the file's `target`, else `unsloth` (D14). */
+  target: (typeof FINETUNE_TARGETS)[number];
+  baseModel: string;
+  datasets: Dataset[];
+  config: { unsloth: UnslothConfig };
+  output: { quantize: string; name: string };
+}
+
+/** Either kind of aikitfile. */
+export type AikitSpec = InferenceSpec | FinetuneSpec;
+
+/** A loaded aikitfile: the spec, its warnings and a way back to the YAML. */
+export interface LoadedSpec {
+  spec: AikitSpec;
+  warnings: Issue[];
+  /** Range of the node at a key path, e.g. ['models', 1] or ['models', 1, 'source']; undefined if absent. */
+  locate(path: readonly (string | number)[]): SourceRange | undefined;
+}
+
+/** Options for loadAikitfile. */
+export interface LoadOptions {
+  /** BuildKit build-args without the `build-arg:` prefix (`model`, `runtime`). */
+  buildArgs?: Record<string, string>;
+  /** The frontend's `target` option (--target), which picks the fine-tune target (D14). */
+  target?: string;
+}
