@@ -18,7 +18,9 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): 
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: 'inherit' });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -48,14 +50,21 @@ try {
   await sh(
     'docker',
     [
-      'buildx', 'build',
-      '-f', 'test/aikitfile-tiny.yaml',
-      '--platform', 'linux/amd64,linux/arm64',
-      '--build-arg', `AIKIT_BASE_IMAGE=${TEST_BASE_IMAGE}`,
-      '--build-arg', `AIKIT_LOCALAI_URL=${server.url}/localai/local-ai-{arch}`,
+      'buildx',
+      'build',
+      '-f',
+      'test/aikitfile-tiny.yaml',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--build-arg',
+      `AIKIT_BASE_IMAGE=${TEST_BASE_IMAGE}`,
+      '--build-arg',
+      `AIKIT_LOCALAI_URL=${server.url}/localai/local-ai-{arch}`,
       '--provenance=false',
-      '--output', `type=oci,dest=${out}`,
-      '-t', 'aikit-demo/tiny:latest',
+      '--output',
+      `type=oci,dest=${out}`,
+      '-t',
+      'aikit-demo/tiny:latest',
       context,
     ],
     env,
@@ -67,13 +76,18 @@ try {
 step('the image');
 for (const img of await readOciTar(out)) {
   console.log(`\nplatform ${img.platform}  manifest ${img.manifestDigest}`);
-  console.log(`  entrypoint ${JSON.stringify(img.config.config['Entrypoint'])} cmd ${JSON.stringify(img.config.config['Cmd'])}`);
+  console.log(
+    `  entrypoint ${JSON.stringify(img.config.config['Entrypoint'])} cmd ${JSON.stringify(img.config.config['Cmd'])}`,
+  );
   console.log('  layers:');
-  for (const l of img.layers) console.log(`    ${l.digest.slice(0, 19)}  ${String(l.size).padStart(9)} bytes`);
+  for (const l of img.layers)
+    console.log(`    ${l.digest.slice(0, 19)}  ${String(l.size).padStart(9)} bytes`);
   console.log('  files:');
   for (const [path, f] of [...img.files].sort(([a], [b]) => a.localeCompare(b))) {
     if (f.type !== 'file') continue;
-    console.log(`    ${(f.mode & 0o777).toString(8).padStart(4, '0')}  ${String(f.data.length).padStart(9)}  /${path}`);
+    console.log(
+      `    ${(f.mode & 0o777).toString(8).padStart(4, '0')}  ${String(f.data.length).padStart(9)}  /${path}`,
+    );
   }
 }
 console.log(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; OCI layout at ${out}`);

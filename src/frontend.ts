@@ -39,7 +39,9 @@ export const buildAikit: BuildFunc = async (ctx) => {
 
   let loaded: LoadedSpec;
   try {
-    loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), opts.filename, { buildArgs: opts.buildArgs });
+    loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), opts.filename, {
+      buildArgs: opts.buildArgs,
+    });
   } catch (e) {
     if (e instanceof AikitError) return { kind: 'error', status: userErrorStatus(e, source) };
     throw e;
@@ -104,7 +106,8 @@ async function buildPlatform(
 function targetPlatforms(ctx: FrontendContext): Platform[] {
   const { opts, caps, env } = ctx;
   if (opts.platforms.length === 0) {
-    const native = caps.workerPlatforms[0] ?? env.workerPlatforms[0] ?? { os: 'linux', architecture: 'amd64' };
+    const native = caps.workerPlatforms[0] ??
+      env.workerPlatforms[0] ?? { os: 'linux', architecture: 'amd64' };
     return [parsePlatform(formatPlatform(native))];
   }
   const seen = new Map<string, Platform>();
@@ -119,9 +122,13 @@ function targetPlatforms(ctx: FrontendContext): Platform[] {
 async function readAikitfile(ctx: FrontendContext): Promise<{ data: Uint8Array; vertex: string }> {
   const { client, opts, caps } = ctx;
   if (opts.remoteContext) {
-    throw new AikitError('UNSUPPORTED_CONTEXT', `building from a remote context (${opts.remoteContext}) is not supported yet`, {
-      hint: 'download the aikitfile and build from a local directory',
-    });
+    throw new AikitError(
+      'UNSUPPORTED_CONTEXT',
+      `building from a remote context (${opts.remoteContext}) is not supported yet`,
+      {
+        hint: 'download the aikitfile and build from a local directory',
+      },
+    );
   }
   const state = local(opts.dockerfileLocal, {
     sessionId: opts.sessionFor(opts.dockerfileLocal),
@@ -152,7 +159,13 @@ async function sendWarnings(ctx: FrontendContext, loaded: LoadedSpec, vertex: st
   // Warn exists from BuildKit v0.10; older engines only get the daemon log line above.
   if (!ctx.caps.frontendCaps.has('gateway.warnings')) return;
   for (const w of loaded.warnings) {
-    await ctx.client.warn(vertex, formatIssue({ ...w, severity: 'error' }), w.hint ? [w.hint] : [], source, w.range);
+    await ctx.client.warn(
+      vertex,
+      formatIssue({ ...w, severity: 'error' }),
+      w.hint ? [w.hint] : [],
+      source,
+      w.range,
+    );
   }
 }
 

@@ -59,18 +59,26 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
 
   const localaiUrl = get('AIKIT_LOCALAI_URL') ?? def('AIKIT_LOCALAI_URL');
   if (!/^https?:\/\//.test(localaiUrl)) {
-    throw new AikitError('BAD_BUILD_ARG', `AIKIT_LOCALAI_URL must be an http(s) URL, got ${JSON.stringify(localaiUrl)}`, {
-      hint: 'pass --build-arg AIKIT_LOCALAI_URL=https://mirror.example/local-ai-{arch}',
-    });
+    throw new AikitError(
+      'BAD_BUILD_ARG',
+      `AIKIT_LOCALAI_URL must be an http(s) URL, got ${JSON.stringify(localaiUrl)}`,
+      {
+        hint: 'pass --build-arg AIKIT_LOCALAI_URL=https://mirror.example/local-ai-{arch}',
+      },
+    );
   }
   const shaArg = get('AIKIT_LOCALAI_SHA256');
   let localaiSha256: string | undefined;
   if (shaArg !== undefined) {
     const m = SHA256.exec(shaArg);
     if (!m) {
-      throw new AikitError('BAD_BUILD_ARG', `AIKIT_LOCALAI_SHA256 is not a sha256 digest: ${JSON.stringify(shaArg)}`, {
-        hint: 'give 64 hex characters, optionally prefixed with sha256:',
-      });
+      throw new AikitError(
+        'BAD_BUILD_ARG',
+        `AIKIT_LOCALAI_SHA256 is not a sha256 digest: ${JSON.stringify(shaArg)}`,
+        {
+          hint: 'give 64 hex characters, optionally prefixed with sha256:',
+        },
+      );
     }
     localaiSha256 = `sha256:${m[2]!.toLowerCase()}`;
   }

@@ -4,7 +4,6 @@ import {
   image,
   local,
   mkdir,
-  mkfile,
   type FileAction,
   type LocationRange,
   type Platform,
@@ -56,7 +55,9 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
   let state = image(opts.artifacts.baseImage, {
     platform: opts.platform,
     ...(opts.baseImageDigest ? { digest: opts.baseImageDigest } : {}),
-    ...(opts.imageResolveMode && opts.imageResolveMode !== 'default' ? { resolveMode: opts.imageResolveMode } : {}),
+    ...(opts.imageResolveMode && opts.imageResolveMode !== 'default'
+      ? { resolveMode: opts.imageResolveMode }
+      : {}),
     name: `${tag} base image ${opts.artifacts.baseImage}`,
   });
 
@@ -92,7 +93,10 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
 
   const files = templateAndConfigFiles(spec);
   if (files) {
-    state = state.file(files, { name: '[aikit] write prompt templates and config', ...optionalLocation(at([])) });
+    state = state.file(files, {
+      name: '[aikit] write prompt templates and config',
+      ...optionalLocation(at([])),
+    });
   }
   return { state, image: imageConfig(spec, opts.platform, opts.labels ?? {}) };
 }
@@ -122,9 +126,13 @@ function modelCopy(
     case 'local':
       return copy(context!, `/${src.path}`, dest, copyOpts);
     default:
-      throw new AikitError('UNSUPPORTED_SOURCE', `model ${model.name}: ${src.kind} sources are not supported yet`, {
-        hint: 'use an https:// URL with sha256, or a path in the build context',
-      });
+      throw new AikitError(
+        'UNSUPPORTED_SOURCE',
+        `model ${model.name}: ${src.kind} sources are not supported yet`,
+        {
+          hint: 'use an https:// URL with sha256, or a path in the build context',
+        },
+      );
   }
 }
 
@@ -142,7 +150,9 @@ function templateAndConfigFiles(spec: InferenceSpec): FileAction | undefined {
     // The reference creates /configuration next to the config; LocalAI watches it for
     // dynamic configuration, so keep it.
     chain((a) =>
-      a ? a.mkdir('/configuration', 0o755, { makeParents: true }) : mkdir('/configuration', 0o755, { makeParents: true }),
+      a
+        ? a.mkdir('/configuration', 0o755, { makeParents: true })
+        : mkdir('/configuration', 0o755, { makeParents: true }),
     );
     chain((a) => a!.mkfile('/config.yaml', 0o644, spec.config!));
   }

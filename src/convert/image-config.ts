@@ -24,7 +24,11 @@ export interface ImageConfig {
  * The image config of a LocalAI image (reference inference/image.go), plus the port and the
  * labels of decision D10. The base image's config is never inherited, as in the reference.
  */
-export function imageConfig(spec: InferenceSpec, platform: Platform, labels: Record<string, string>): ImageConfig {
+export function imageConfig(
+  spec: InferenceSpec,
+  platform: Platform,
+  labels: Record<string, string>,
+): ImageConfig {
   const cmd = [...(spec.debug ? ['--debug'] : []), ...(spec.config ? ['--config-file=/config.yaml'] : [])];
   return {
     architecture: platform.architecture,

@@ -58,7 +58,12 @@ export type ReturnPayload =
     }
   | { kind: 'error'; status: RpcStatus };
 
-type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<unknown>) => void;
+type Unary = (
+  req: object,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: grpc.requestCallback<unknown>,
+) => void;
 
 let packageCache: grpc.GrpcObject | undefined;
 let statusType: protobuf.Type | undefined;
@@ -80,7 +85,8 @@ function loadGateway(): grpc.GrpcObject {
 function loadStatusType(): protobuf.Type {
   if (!statusType) {
     const root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : `${protoDir()}${target}`);
+    root.resolvePath = (_origin, target) =>
+      target.startsWith('google/protobuf/') ? target : `${protoDir()}${target}`;
     root.loadSync(STATUS_PROTO, { keepCase: true });
     statusType = root.lookupType('google.rpc.Status');
   }
@@ -92,14 +98,19 @@ export function statusFromGrpcError(err: grpc.ServiceError): RpcStatus {
   const raw = err.metadata?.get('grpc-status-details-bin')[0];
   if (raw instanceof Buffer && raw.length > 0) {
     try {
-      const decoded = loadStatusType().toObject(loadStatusType().decode(raw), { longs: Number, bytes: Buffer });
+      const decoded = loadStatusType().toObject(loadStatusType().decode(raw), {
+        longs: Number,
+        bytes: Buffer,
+      });
       return {
         code: Number(decoded['code'] ?? err.code),
         message: String(decoded['message'] ?? err.details),
-        details: ((decoded['details'] as { type_url: string; value: Buffer }[] | undefined) ?? []).map((d) => ({
-          type_url: d.type_url,
-          value: d.value,
-        })),
+        details: ((decoded['details'] as { type_url: string; value: Buffer }[] | undefined) ?? []).map(
+          (d) => ({
+            type_url: d.type_url,
+            value: d.value,
+          }),
+        ),
       };
     } catch {
       // A malformed detail must not hide the error itself.
@@ -150,7 +161,8 @@ export class BridgeClient {
       Workers?: { Platforms?: { OS?: string; Architecture?: string; Variant?: string }[] }[];
     }>('Ping', {}, 15_000);
     // A cap counts only when listed *and* enabled: Docker's classic store lists mergeop disabled.
-    const enabled = (caps: Cap[] | undefined) => new Set((caps ?? []).filter((c) => c.Enabled).map((c) => c.ID));
+    const enabled = (caps: Cap[] | undefined) =>
+      new Set((caps ?? []).filter((c) => c.Enabled).map((c) => c.ID));
     const worker = res.Workers?.[0];
     return {
       frontendCaps: enabled(res.FrontendAPICaps),
@@ -165,13 +177,16 @@ export class BridgeClient {
 
   /** Solves a definition lazily and returns the result's ref id ('' for scratch). */
   async solve(def: Definition, opts: SolveOptions = {}): Promise<string> {
-    const res = await this.call<{ ref?: string; result?: { ref?: { id?: string }; refDeprecated?: string } }>('Solve', {
-      Definition: def,
-      allowResultReturn: true,
-      allowResultArrayRef: true,
-      ...(opts.evaluate ? { Evaluate: true } : {}),
-      ...(opts.cacheImports?.length ? { CacheImports: opts.cacheImports } : {}),
-    });
+    const res = await this.call<{ ref?: string; result?: { ref?: { id?: string }; refDeprecated?: string } }>(
+      'Solve',
+      {
+        Definition: def,
+        allowResultReturn: true,
+        allowResultArrayRef: true,
+        ...(opts.evaluate ? { Evaluate: true } : {}),
+        ...(opts.cacheImports?.length ? { CacheImports: opts.cacheImports } : {}),
+      },
+    );
     return res.result?.ref?.id ?? res.result?.refDeprecated ?? res.ref ?? '';
   }
 

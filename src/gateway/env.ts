@@ -31,7 +31,9 @@ export function readFrontendEnv(env: NodeJS.ProcessEnv = process.env): FrontendE
 function parseWorkers(json: string | undefined): Platform[] {
   if (!json) return [];
   try {
-    const workers = JSON.parse(json) as { platforms?: { os?: string; architecture?: string; variant?: string }[] }[];
+    const workers = JSON.parse(json) as {
+      platforms?: { os?: string; architecture?: string; variant?: string }[];
+    }[];
     return (workers[0]?.platforms ?? []).map((p) => ({
       os: p.os ?? 'linux',
       architecture: p.architecture ?? 'amd64',
@@ -96,7 +98,10 @@ export function parseBuildOptions(env: FrontendEnv): BuildOptions {
   };
 }
 
-function parseCacheImports(json: string | undefined, legacy: string | undefined): BuildOptions['cacheImports'] {
+function parseCacheImports(
+  json: string | undefined,
+  legacy: string | undefined,
+): BuildOptions['cacheImports'] {
   if (json) {
     try {
       const parsed = JSON.parse(json) as { Type: string; Attrs?: Record<string, string> }[];

@@ -5,7 +5,7 @@ export type { BuildOptions, FrontendEnv } from './env.js';
 export { resultPayload } from './result.js';
 export type { PlatformResult } from './result.js';
 export { runFrontend } from './run.js';
-export type { BuildFunc, FrontendContext } from './run.js';
+export type { BuildFunc, FrontendContext, RunIO } from './run.js';
 export { sourceDetail, userErrorStatus } from './status.js';
 export type { SourceFile } from './status.js';
 export { openStdioBridge } from './transport.js';

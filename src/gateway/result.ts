@@ -15,7 +15,10 @@ export interface PlatformResult {
  */
 export function resultPayload(results: PlatformResult[], multi: boolean): ReturnPayload {
   const metadata: Record<string, Uint8Array> = {};
-  const platforms = results.map((r) => ({ ID: formatPlatform(r.platform), Platform: ociPlatform(r.platform) }));
+  const platforms = results.map((r) => ({
+    ID: formatPlatform(r.platform),
+    Platform: ociPlatform(r.platform),
+  }));
   const single = !multi && results.length === 1;
   for (const r of results) {
     const key = single ? 'containerimage.config' : `containerimage.config/${formatPlatform(r.platform)}`;

@@ -15,18 +15,25 @@ export interface FrontendContext {
 
 export type BuildFunc = (ctx: FrontendContext) => Promise<ReturnPayload>;
 
+/** Where the wire and the environment come from; the process's own unless a test says otherwise. */
+export interface RunIO {
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Runs one build over stdio: Ping, the build function, exactly one Return, then exit 0.
  * BuildKit's own errors are forwarded with their details so buildx keeps the vertex and the
  * source snippet; a user error becomes a located message; anything else is a bug and says so.
  */
-export async function runFrontend(build: BuildFunc): Promise<number> {
+export async function runFrontend(build: BuildFunc, io: RunIO = {}): Promise<number> {
   const started = performance.now();
-  const bridge = await openStdioBridge();
+  const bridge = await openStdioBridge(io.input, io.output);
   const client = new BridgeClient(bridge.target);
   let payload: ReturnPayload;
   try {
-    const env = readFrontendEnv();
+    const env = readFrontendEnv(io.env);
     const caps = await client.ping();
     log.debug({ ms: Math.round(performance.now() - started) }, 'ping answered');
     payload = await build({ client, env, opts: parseBuildOptions(env), caps });

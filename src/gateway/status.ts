@@ -20,7 +20,10 @@ export function userErrorStatus(err: AikitError, source?: SourceFile): RpcStatus
   if (source) {
     for (const issue of err.issues) {
       if (issue.severity !== 'error' || !issue.range) continue;
-      details.push({ type_url: SOURCE_TYPE_URL, value: Buffer.from(JSON.stringify(sourceDetail(source, issue.range))) });
+      details.push({
+        type_url: SOURCE_TYPE_URL,
+        value: Buffer.from(JSON.stringify(sourceDetail(source, issue.range))),
+      });
     }
   }
   return { code: CODE_UNKNOWN, message: formatError(err), details };
@@ -29,7 +32,11 @@ export function userErrorStatus(err: AikitError, source?: SourceFile): RpcStatus
 /** The JSON form of BuildKit's errdefs.Source (solver/errdefs/source.go); lines are 1-based. */
 export function sourceDetail(source: SourceFile, range: { line: number; endLine: number }) {
   return {
-    info: { filename: source.filename, data: Buffer.from(source.data).toString('base64'), language: 'aikitfile' },
+    info: {
+      filename: source.filename,
+      data: Buffer.from(source.data).toString('base64'),
+      language: 'aikitfile',
+    },
     // buildx marks whole lines; columns are in the message text.
     ranges: [{ start: { line: range.line }, end: { line: range.endLine } }],
   };

@@ -120,14 +120,22 @@ describe('an aikitfile becomes a LocalAI image on a real engine', () => {
       load: true,
     });
     expect(r.code, r.output).toBe(0);
-    const inspect = await run('docker', ['image', 'inspect', 'aikit-e2e/two-models:test', '--format', '{{json .Config.Entrypoint}}'], { env });
+    const inspect = await run(
+      'docker',
+      ['image', 'inspect', 'aikit-e2e/two-models:test', '--format', '{{json .Config.Entrypoint}}'],
+      { env },
+    );
     expect(inspect.stdout.trim()).toBe('["local-ai"]');
   });
 
   it('rebuilding after a config change downloads no model again; --no-cache does', async () => {
     await resetFixtureCounts(fixtureUrl);
     await writeFile(join(context, 'aikitfile.yaml'), twoModelAikitfile({ config: `${config}# changed\n` }));
-    const changed = await buildx(env, { file: join(context, 'aikitfile.yaml'), context, buildArgs: artifactArgs });
+    const changed = await buildx(env, {
+      file: join(context, 'aikitfile.yaml'),
+      context,
+      buildArgs: artifactArgs,
+    });
     expect(changed.code, changed.output).toBe(0);
     expect((await fixtureCounts(fixtureUrl))['/models/tiny-http.gguf'] ?? 0).toBe(0);
 
@@ -151,7 +159,13 @@ describe('bad input fails with the aikitfile line', () => {
     });
     const tag = 'aikit-e2e/wrong-sha:test';
     await run('docker', ['image', 'rm', '-f', tag], { env });
-    const r = await buildx(env, { file: join(ctx, 'aikitfile.yaml'), context: ctx, buildArgs: artifactArgs, tag, load: true });
+    const r = await buildx(env, {
+      file: join(ctx, 'aikitfile.yaml'),
+      context: ctx,
+      buildArgs: artifactArgs,
+      tag,
+      load: true,
+    });
     expect(r.code).not.toBe(0);
     expect(r.output).toContain(`digest mismatch sha256:${sha256Hex(httpModel)}: sha256:${wrong}`);
     const text = await readFile(join(ctx, 'aikitfile.yaml'), 'utf8');

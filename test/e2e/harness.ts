@@ -11,7 +11,10 @@ const exec = promisify(execFile);
 export async function engineEnv(): Promise<NodeJS.ProcessEnv> {
   const { stdout } = await exec(
     'bash',
-    ['-c', 'eval "$(scripts/engine.sh env)" && printf "%s\\0%s\\0%s" "$DOCKER_HOST" "$PATH" "${DOCKER_CONFIG:-}"'],
+    [
+      '-c',
+      'eval "$(scripts/engine.sh env)" && printf "%s\\0%s\\0%s" "$DOCKER_HOST" "$PATH" "${DOCKER_CONFIG:-}"',
+    ],
     { cwd: ROOT },
   );
   const [DOCKER_HOST, PATH, DOCKER_CONFIG] = stdout.split('\0');
@@ -27,9 +30,17 @@ export interface RunResult {
 }
 
 /** Runs a command to completion, never throwing on a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let output = '';

@@ -36,13 +36,13 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
-async function untar(buf: Buffer): Promise<{ name: string; header: tar.Headers; data: Buffer }[]> {
-  const out: { name: string; header: tar.Headers; data: Buffer }[] = [];
+async function untar(buf: Buffer): Promise<{ name: string; header: tar.Header; data: Buffer }[]> {
+  const out: { name: string; header: tar.Header; data: Buffer }[] = [];
   const extract = tar.extract();
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         out.push({ name: header.name, header, data: Buffer.concat(chunks) });
         next();
@@ -92,7 +92,8 @@ export async function readOciTar(path: string): Promise<PlatformImage[]> {
     for (const layer of doc.layers) {
       let data = blob(layer.digest);
       if (layer.mediaType.endsWith('gzip')) data = gunzipSync(data);
-      else if (layer.mediaType.endsWith('zstd')) throw new Error('zstd layers are not supported by this reader');
+      else if (layer.mediaType.endsWith('zstd'))
+        throw new Error('zstd layers are not supported by this reader');
       for (const e of await untar(data)) applyEntry(files, e.header, e.data);
     }
     const platform = [config.os, config.architecture, config.variant].filter(Boolean).join('/');
@@ -103,7 +104,7 @@ export async function readOciTar(path: string): Promise<PlatformImage[]> {
   return images;
 }
 
-function applyEntry(files: Map<string, FileEntry>, h: tar.Headers, data: Buffer): void {
+function applyEntry(files: Map<string, FileEntry>, h: tar.Header, data: Buffer): void {
   const name = h.name.replace(/^\.?\//, '').replace(/\/$/, '');
   const base = name.split('/').pop() ?? '';
   const dir = name.slice(0, name.length - base.length);
@@ -116,7 +117,14 @@ function applyEntry(files: Map<string, FileEntry>, h: tar.Headers, data: Buffer)
     for (const k of [...files.keys()]) if (k === target || k.startsWith(`${target}/`)) files.delete(k);
     return;
   }
-  const type = h.type === 'file' ? 'file' : h.type === 'directory' ? 'directory' : h.type === 'symlink' ? 'symlink' : 'other';
+  const type =
+    h.type === 'file'
+      ? 'file'
+      : h.type === 'directory'
+        ? 'directory'
+        : h.type === 'symlink'
+          ? 'symlink'
+          : 'other';
   files.set(name, {
     type,
     mode: (h.mode ?? 0) & 0o7777,
