@@ -1,9 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import protobuf from 'protobufjs';
-
-/** Directory holding our .proto subset (see proto/README.md); the same relative path from src/ and dist/. */
-export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
+import { protoDir } from '../util/proto-dir.js';
 
 const OPS_PROTO = 'github.com/moby/buildkit/solver/pb/ops.proto';
 
@@ -16,7 +13,7 @@ export function opsRoot(): protobuf.Root {
   // Imports are written as Go-style paths rooted at proto/; google/protobuf/* never reaches here
   // because protobufjs serves its bundled copies first.
   r.resolvePath = (_origin: string, target: string): string =>
-    path.isAbsolute(target) ? target : path.join(PROTO_DIR, target);
+    path.isAbsolute(target) ? target : path.join(protoDir(), target);
   r.loadSync(OPS_PROTO, { keepCase: true });
   r.resolveAll();
   root = r;
