@@ -96,6 +96,7 @@ async function buildPlatform(
     locate: (p) => loaded.locate(p),
     multiPlatform: multi,
     labels: opts.labels,
+    llbCaps: caps.llbCaps,
   });
   const def = marshal(state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
   const refId = await client.solve(def, { cacheImports: opts.cacheImports });

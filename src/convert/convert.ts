@@ -2,7 +2,6 @@ import {
   copy,
   http,
   image,
-  local,
   mkdir,
   type FileAction,
   type LocationRange,
@@ -11,11 +10,11 @@ import {
   type SourceLocation,
   type State,
 } from '../llb/index.js';
-import { modelDestination, modelFileName, type InferenceSpec, type Model } from '../spec/index.js';
-import { AikitError } from '../util/errors.js';
+import type { InferenceSpec } from '../spec/index.js';
 import type { SourceRange } from '../util/errors.js';
 import { type Artifacts, localaiUrlFor } from './artifacts.js';
 import { imageConfig, type ImageConfig } from './image-config.js';
+import { modelFiles } from './models.js';
 import { redactUrl } from './naming.js';
 
 export interface ConvertOptions {
@@ -34,6 +33,8 @@ export interface ConvertOptions {
   multiPlatform?: boolean;
   /** Extra image labels (`--label`). */
   labels?: Record<string, string>;
+  /** LLB caps the engine enabled; absent means a modern engine (CLI conversions). */
+  llbCaps?: ReadonlySet<string>;
 }
 
 export interface ConvertResult {
@@ -61,22 +62,15 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     name: `${tag} base image ${opts.artifacts.baseImage}`,
   });
 
-  const localPaths = spec.models.flatMap((m) => (m.source.kind === 'local' ? [m.source.path] : []));
-  const context =
-    localPaths.length > 0
-      ? local(opts.contextLocal ?? 'context', {
-          ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
-          sharedKeyHint: opts.contextLocal ?? 'context',
-          // Only the files the aikitfile names cross the wire, not the whole context (D5).
-          followPaths: [...new Set(localPaths)].sort(),
-          name: '[aikit] load model files from the build context',
-        })
-      : undefined;
-
-  for (const model of spec.models) {
-    state = state.file(modelCopy(model, context, at), {
-      name: `[aikit] add model ${model.name} to ${modelDestination(model)}`,
-      ...optionalLocation(at(['models', model.index])),
+  const files = modelFiles(spec, {
+    ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+    ...(opts.contextLocal ? { contextLocal: opts.contextLocal } : {}),
+    locate: at,
+  });
+  for (const f of files) {
+    state = state.file(copy(f.source, f.srcPath, f.dest, { mode: 0o444, createDestPath: true }), {
+      name: `[aikit] add model ${f.model.name} to ${f.dest}`,
+      ...optionalLocation(f.location),
     });
   }
 
@@ -91,49 +85,14 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     name: `${tag} add LocalAI to /usr/bin/local-ai`,
   });
 
-  const files = templateAndConfigFiles(spec);
-  if (files) {
-    state = state.file(files, {
+  const small = templateAndConfigFiles(spec);
+  if (small) {
+    state = state.file(small, {
       name: '[aikit] write prompt templates and config',
       ...optionalLocation(at([])),
     });
   }
   return { state, image: imageConfig(spec, opts.platform, opts.labels ?? {}) };
-}
-
-function modelCopy(
-  model: Model,
-  context: State | undefined,
-  at: (path: readonly (string | number)[]) => SourceLocation | undefined,
-): FileAction {
-  const dest = modelDestination(model);
-  const file = modelFileName(model);
-  const copyOpts = { mode: 0o444, createDestPath: true };
-  const src = model.source;
-  switch (src.kind) {
-    case 'http':
-      return copy(
-        http(src.url, {
-          filename: file,
-          ...(model.sha256 ? { checksum: `sha256:${model.sha256}` } : {}),
-          name: `[aikit] download ${model.name} from ${redactUrl(src.url)}`,
-          ...optionalLocation(at(['models', model.index])),
-        }),
-        `/${file}`,
-        dest,
-        copyOpts,
-      );
-    case 'local':
-      return copy(context!, `/${src.path}`, dest, copyOpts);
-    default:
-      throw new AikitError(
-        'UNSUPPORTED_SOURCE',
-        `model ${model.name}: ${src.kind} sources are not supported yet`,
-        {
-          hint: 'use an https:// URL with sha256, or a path in the build context',
-        },
-      );
-  }
 }
 
 /** One file op holds every template and the config, so templates never add ops. */
