@@ -14,7 +14,7 @@ import type { InferenceSpec } from '../spec/index.js';
 import type { SourceRange } from '../util/errors.js';
 import { type Artifacts, localaiUrlFor } from './artifacts.js';
 import { imageConfig, type ImageConfig } from './image-config.js';
-import { modelFiles } from './models.js';
+import { modelFiles, type Metadata, type SourceSettings } from './models.js';
 import { redactUrl } from './naming.js';
 
 export interface ConvertOptions {
@@ -35,6 +35,8 @@ export interface ConvertOptions {
   labels?: Record<string, string>;
   /** LLB caps the engine enabled; absent means a modern engine (CLI conversions). */
   llbCaps?: ReadonlySet<string>;
+  /** Mirrors and auth for remote model sources, and the manifests/listings already read. */
+  sources?: { settings?: SourceSettings; metadata?: Metadata };
 }
 
 export interface ConvertResult {
@@ -66,6 +68,8 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
     ...(opts.contextLocal ? { contextLocal: opts.contextLocal } : {}),
     locate: at,
+    ...(opts.sources?.settings ? { settings: opts.sources.settings } : {}),
+    ...(opts.sources?.metadata ? { metadata: opts.sources.metadata } : {}),
   });
   for (const f of files) {
     state = state.file(copy(f.source, f.srcPath, f.dest, { mode: 0o444, createDestPath: true }), {

@@ -5,5 +5,5 @@ export { redactUrl } from './naming.js';
 export type { ConvertOptions, ConvertResult } from './convert.js';
 export { DEFAULT_PATH, imageConfig, modelLabels } from './image-config.js';
 export type { ImageConfig } from './image-config.js';
-export { modelFiles } from './models.js';
-export type { ModelFile, ModelSourceOptions } from './models.js';
+export { metadataRequests, modelFiles, SOURCE_ARGS, sourceSettings } from './models.js';
+export type { Metadata, MetadataRequest, ModelFile, ModelSourceOptions, SourceSettings } from './models.js';

@@ -17,6 +17,10 @@ export const Caps = {
   SourceHttp: 'source.http',
   SourceHttpChecksum: 'source.http.checksum',
   SourceHttpPerm: 'source.http.perm',
+  /** `http.authheadersecret`, BuildKit v0.21. */
+  SourceHttpAuth: 'source.http.auth',
+  /** `http.header.*`, BuildKit v0.21. */
+  SourceHttpHeader: 'source.http.header',
   /** The typo is BuildKit's real ID. */
   SourceHttpUIDGID: 'soruce.http.uidgid',
   ExecMetaBase: 'exec.meta.base',
@@ -48,6 +52,8 @@ export type CapID = (typeof Caps)[keyof typeof Caps];
 // listed here predate v0.8, the oldest engine we support (Docker 20.10).
 const SINCE: Partial<Record<string, string>> = {
   'source.image.checksum': 'v0.25 (Docker 28.5)',
+  'source.http.auth': 'v0.21 (Docker 28.1)',
+  'source.http.header': 'v0.21 (Docker 28.1)',
   'source.local.differ': 'v0.9 (Docker 23.0)',
   'file.copy.includeexcludepatterns': 'v0.9 (Docker 23.0)',
   'file.symlink.create': 'v0.19 (Docker 28.0)',

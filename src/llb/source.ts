@@ -99,6 +99,13 @@ export interface HttpOptions extends OpOptions {
   perm?: number;
   uid?: number;
   gid?: number;
+  /**
+   * ID of a BuildKit secret sent verbatim as the `Authorization` header. BuildKit fails the
+   * download when the client has no such secret, so set it only when one was asked for.
+   */
+  authHeaderSecret?: string;
+  /** Extra request headers; BuildKit honours only `accept` and `user-agent`. */
+  headers?: Record<string, string>;
 }
 
 /** A single file downloaded over HTTP(S) (Go: `llb.HTTP`). */
@@ -139,6 +146,14 @@ export function http(url: string, opts: HttpOptions = {}): State {
   if (opts.gid) {
     attrs['http.gid'] = String(opts.gid);
     caps.push(Caps.SourceHttpUIDGID);
+  }
+  if (opts.authHeaderSecret) {
+    attrs['http.authheadersecret'] = opts.authHeaderSecret;
+    caps.push(Caps.SourceHttpAuth);
+  }
+  for (const [name, value] of Object.entries(opts.headers ?? {})) {
+    attrs[`http.header.${name.toLowerCase()}`] = value;
+    caps.push(Caps.SourceHttpHeader);
   }
   caps.push(Caps.SourceHttp);
   return stateFrom(new SourceVertex(url, attrs, caps, opts, undefined, false).output);
