@@ -9,6 +9,9 @@ RUNTIME ?=
 PLATFORMS ?= linux/amd64,linux/arm64
 ENGINE ?= modern
 NEWVERSION ?=
+MODEL ?=
+SYNTAX ?=
+VALUES ?=
 
 # Every docker call goes to the project's engine, never to whatever the machine has.
 ENGINE_ENV = eval "$$(ENGINE=$(ENGINE) scripts/engine.sh env)"
@@ -65,6 +68,32 @@ frontend-image: engine-up
 .PHONY: demo
 demo:
 	npx tsx scripts/demo.ts
+
+# The published name of models/$(MODEL).yaml (models/images.json), first tag.
+MODEL_IMAGE = $(shell node -p "const m = require('./models/images.json'); const e = m.models['$(MODEL)']; e ? m.registry + (m.runtimePaths['$(RUNTIME)'] ?? '') + '/' + e.image + ':' + e.tags[0] : 'invalid'")
+
+# A pre-made model image: make build-model MODEL=llama-3.2-1b-instruct [RUNTIME=applesilicon PLATFORMS=linux/arm64] [SYNTAX=aikit:test]
+.PHONY: build-model
+build-model:
+	@test -f "models/$(MODEL).yaml" && [ "$(MODEL)" != aikitfile ] || { echo "usage: make build-model MODEL=<name> [RUNTIME=applesilicon] [PLATFORMS=linux/amd64] [SYNTAX=aikit:test]; names: $$(ls models | sed -n 's/\.yaml$$//p' | grep -vx aikitfile | tr '\n' ' ')" >&2; exit 2; }
+	$(ENGINE_ENV) && docker buildx build . -f models/$(MODEL).yaml -t $(MODEL_IMAGE) \
+		--progress=plain --provenance=false --output=$(OUTPUT_TYPE) \
+		--build-arg runtime=$(RUNTIME) --platform $(PLATFORMS) $(if $(SYNTAX),--build-arg BUILDKIT_SYNTAX=$(SYNTAX))
+
+# Renders charts/aikit without Helm: make chart-render [VALUES=charts/aikit/values-gpu.yaml]
+.PHONY: chart-render
+chart-render:
+	scripts/chart/render.sh $(VALUES)
+
+.PHONY: lint-workflows
+lint-workflows:
+	bash scripts/lint-workflows.sh
+
+# Starts an image, waits for readiness, asks each model one question: make smoke IMAGE=my-model
+.PHONY: smoke
+smoke:
+	@test -n "$(IMAGE)" || { echo "usage: make smoke IMAGE=<image>" >&2; exit 2; }
+	$(ENGINE_ENV) && npx tsx src/cli/main.ts smoke $(IMAGE)
 
 .PHONY: build-test-model
 build-test-model:
