@@ -85,6 +85,10 @@ build-model:
 chart-render:
 	scripts/chart/render.sh $(VALUES)
 
+.PHONY: docs
+docs:
+	bash scripts/check-docs.sh $(if $(OUT),--out $(OUT))
+
 .PHONY: lint-workflows
 lint-workflows:
 	bash scripts/lint-workflows.sh

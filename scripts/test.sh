@@ -20,6 +20,13 @@ else
   npx vitest run --config vitest.config.e2e.ts --reporter=default --reporter=json --outputFile.json="$reports/e2e.json" || status=1
 fi
 
+if [ "${AIKIT_SKIP_DOCS:-}" = "1" ]; then
+  echo "== docs skipped (AIKIT_SKIP_DOCS=1)"
+else
+  echo "== docs site (build, then headless Chromium)"
+  bash scripts/check-docs.sh || status=1
+fi
+
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;

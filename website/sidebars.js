@@ -1,0 +1,46 @@
+// @ts-check
+// The order of the reference's docs, plus the pages about what this implementation adds.
+
+/** @type {import('@docusaurus/plugin-content-docs').SidebarsConfig} */
+const sidebars = {
+  docs: [
+    {
+      type: 'category',
+      label: 'Getting started',
+      collapsed: false,
+      items: ['intro', 'quick-start', 'premade-models'],
+    },
+    {
+      type: 'category',
+      label: 'Features',
+      collapsed: false,
+      items: ['create-images', 'fine-tune', 'vision', 'gpu', 'kubernetes', 'security'],
+    },
+    {
+      type: 'category',
+      label: 'Specifications',
+      collapsed: false,
+      items: ['specs-inference', 'specs-finetune'],
+    },
+    {
+      type: 'category',
+      label: 'Inference backends',
+      collapsed: false,
+      items: ['llama-cpp', 'diffusion', 'vllm', 'llama-server'],
+    },
+    {
+      type: 'category',
+      label: 'Building',
+      collapsed: false,
+      items: ['cli', 'errors', 'mirrors', 'layering', 'engines'],
+    },
+    {
+      type: 'category',
+      label: 'Contributing',
+      collapsed: false,
+      items: ['architecture', 'developing', 'release'],
+    },
+  ],
+};
+
+export default sidebars;
