@@ -96,7 +96,7 @@ function parseHttp(text: string): SourceResult {
     return fail(
       'CREDENTIALS_IN_URL',
       'source url must not contain credentials',
-      'pass tokens as a build secret instead (--secret id=hf-token for Hugging Face)',
+      'pass tokens as a build secret instead (for Hugging Face: --secret id=hf-token holding "Bearer <token>" with --build-arg AIKIT_HF_TOKEN_SECRET=hf-token)',
     );
   }
   if (urlFileName(url) === '') {
