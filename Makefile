@@ -9,6 +9,7 @@ RUNTIME ?=
 PLATFORMS ?= linux/amd64,linux/arm64
 ENGINE ?= modern
 NEWVERSION ?=
+BASE_TAG ?= latest
 MODEL ?=
 SYNTAX ?=
 VALUES ?=
@@ -61,6 +62,17 @@ build-aikit:
 	docker buildx build . -t $(REGISTRY)/aikit/aikit:$(TAG) --output=$(OUTPUT_TYPE) --progress=plain
 
 # The same image with no registry: the local Node.js plus the bundled frontend, as aikit:test.
+.PHONY: base-images build-base build-base-cuda build-base-applesilicon
+# The runtime base images (Dockerfile.base*); they need a registry. PUSH=1 publishes them.
+base-images:
+	REGISTRY=$(REGISTRY) TAG=$(BASE_TAG) scripts/base-images.sh build all
+build-base:
+	REGISTRY=$(REGISTRY) TAG=$(BASE_TAG) scripts/base-images.sh build cpu
+build-base-cuda:
+	REGISTRY=$(REGISTRY) TAG=$(BASE_TAG) scripts/base-images.sh build cuda
+build-base-applesilicon:
+	REGISTRY=$(REGISTRY) TAG=$(BASE_TAG) scripts/base-images.sh build applesilicon
+
 .PHONY: frontend-image
 frontend-image: engine-up
 	$(ENGINE_ENV) && scripts/frontend-image.sh aikit:test

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultFixtures, fixtureBytes } from '../test/fixtures/artifacts.js';
-import { buildTestBaseImage, TEST_BASE_IMAGE } from '../test/fixtures/images.js';
+import { TEST_BASE_IMAGE } from '../test/fixtures/images.js';
+import { buildRuntimeStandIns, STAND_IN_IMAGES } from '../test/fixtures/runtime-images.js';
 import { startFixtureServer } from '../test/fixtures/server.js';
 import { engineEnv, ROOT } from '../test/e2e/harness.js';
 import { readOciTar } from '../test/e2e/oci.js';
@@ -34,7 +35,7 @@ step('building the frontend image aikit:test');
 await sh('scripts/frontend-image.sh', ['aikit:test'], env);
 
 step(`building the stand-in base image ${TEST_BASE_IMAGE}`);
-await buildTestBaseImage(env);
+await buildRuntimeStandIns(env);
 
 step('serving LocalAI stand-ins from a loopback fixture server');
 const server = await startFixtureServer(defaultFixtures());
@@ -60,6 +61,8 @@ try {
       `AIKIT_BASE_IMAGE=${TEST_BASE_IMAGE}`,
       '--build-arg',
       `AIKIT_LOCALAI_URL=${server.url}/localai/local-ai-{arch}`,
+      '--build-arg',
+      `AIKIT_BACKEND_IMAGE_LLAMA_CPP=${STAND_IN_IMAGES.backends['cpu-llama-cpp']}`,
       '--provenance=false',
       '--output',
       `type=oci,dest=${out}`,

@@ -1,4 +1,16 @@
-import { convert, resolveArtifacts } from './convert/index.js';
+import {
+  ARTIFACT_ARGS,
+  checkMatrix,
+  convert,
+  metadataRequests,
+  redactUrl,
+  resolveArtifacts,
+  runtimeImageRefs,
+  SOURCE_ARGS,
+  sourceSettings,
+  type Metadata,
+  type SourceSettings,
+} from './convert/index.js';
 import {
   BuildkitError,
   resultPayload,
@@ -11,6 +23,7 @@ import {
 import {
   digestOf,
   formatPlatform,
+  http,
   local,
   marshal,
   normalizeImageRef,
@@ -19,7 +32,7 @@ import {
   type SourceInfo,
 } from './llb/index.js';
 import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './spec/index.js';
-import { AikitError, formatIssue } from './util/errors.js';
+import { AikitError, formatIssue, type Issue } from './util/errors.js';
 import { log } from './util/log.js';
 
 /**
@@ -35,30 +48,78 @@ export const buildAikit: BuildFunc = async (ctx) => {
     });
   }
   const file = await readAikitfile(ctx);
-  const source: SourceInfo = { filename: opts.filename, data: file.data, language: 'aikitfile' };
+  const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
 
   let loaded: LoadedSpec;
   try {
-    loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), opts.filename, {
+    loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), file.filename, {
       buildArgs: opts.buildArgs,
     });
   } catch (e) {
     if (e instanceof AikitError) return { kind: 'error', status: userErrorStatus(e, source) };
     throw e;
   }
-  await sendWarnings(ctx, loaded, file.vertex, source);
+  await sendWarnings(ctx, [...loaded.warnings, ...unusedBuildArgs(opts.buildArgs)], file.vertex, source);
   const spec = loaded.spec;
   if (spec.kind !== 'inference') {
     throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be built yet', {
       hint: 'this release builds inference images; fine-tuning is planned',
     });
   }
+  if (opts.remoteContext) {
+    const m = spec.models.find((x) => x.source.kind === 'local');
+    if (m) {
+      return userError(
+        new AikitError(
+          'LOCAL_SOURCE_IN_REMOTE_BUILD',
+          `model ${m.name} names a local file, but the build has no local context`,
+          {
+            file: file.filename,
+            issues: [
+              {
+                severity: 'error',
+                code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
+                message: `model ${m.name}: a context path cannot be read when building from ${opts.remoteContext}`,
+                hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',
+                path: ['models', m.index, 'source'],
+                ...rangeOf(loaded, ['models', m.index, 'source']),
+              },
+            ],
+          },
+        ),
+        source,
+      );
+    }
+  }
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
   const platforms = targetPlatforms(ctx);
+  // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (D15);
+  // allowed ones may warn (D8: runtime cuda on arm64 builds the CPU image).
+  try {
+    await sendWarnings(
+      ctx,
+      checkMatrix(spec, platforms, { locate: (p) => loaded.locate(p), file: file.filename }),
+      file.vertex,
+      source,
+    );
+  } catch (e) {
+    if (e instanceof AikitError) return userError(e, source);
+    throw e;
+  }
+  const settings = sourceSettings(opts.buildArgs);
+  let metadata: Metadata;
+  try {
+    metadata = await readMetadata(ctx, spec, settings, loaded, source);
+  } catch (e) {
+    if (e instanceof AikitError && e.issues.length > 0) return userError(e, source);
+    throw e;
+  }
   const multi = platforms.length > 1;
   const results = await Promise.all(
-    platforms.map((platform) => buildPlatform(ctx, spec, loaded, source, artifacts, platform, multi)),
+    platforms.map((platform) =>
+      buildPlatform(ctx, spec, loaded, source, artifacts, platform, multi, { settings, metadata }),
+    ),
   );
   return resultPayload(results, multi);
 };
@@ -71,11 +132,14 @@ async function buildPlatform(
   artifacts: ReturnType<typeof resolveArtifacts>['artifacts'],
   platform: Platform,
   multi: boolean,
+  sources: { settings: SourceSettings; metadata: Metadata },
 ): Promise<PlatformResult> {
   const { client, opts, caps } = ctx;
-  let baseImageDigest: string | undefined;
+  const imageDigests: Record<string, string> = {};
   if (caps.frontendCaps.has('resolveimage')) {
-    const ref = normalizeImageRef(artifacts.baseImage);
+    // The base this platform's image is built on (CPU, CUDA, Apple Silicon, Python, ...).
+    const [baseRef] = runtimeImageRefs(spec, artifacts, platform);
+    const ref = normalizeImageRef(baseRef!);
     const res = await client.resolveImageConfig(
       ref,
       platform,
@@ -83,12 +147,12 @@ async function buildPlatform(
       `[internal] load metadata for ${ref} (${formatPlatform(platform)})`,
     );
     // Classic image stores answer local images with an empty digest; then the tag is all we have.
-    if (res.digest) baseImageDigest = res.digest;
+    if (res.digest) imageDigests[baseRef!] = res.digest;
   }
   const { state, image } = convert(spec, {
     platform,
     artifacts,
-    ...(baseImageDigest ? { baseImageDigest } : {}),
+    imageDigests,
     imageResolveMode: opts.imageResolveMode,
     sessionId: opts.sessionFor(opts.contextLocal),
     contextLocal: opts.contextLocal,
@@ -97,6 +161,7 @@ async function buildPlatform(
     multiPlatform: multi,
     labels: opts.labels,
     llbCaps: caps.llbCaps,
+    sources,
   });
   const def = marshal(state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
   const refId = await client.solve(def, { cacheImports: opts.cacheImports });
@@ -120,17 +185,11 @@ function targetPlatforms(ctx: FrontendContext): Platform[] {
 }
 
 /** Reads the aikitfile the way dockerui does: a local source limited to that one file. */
-async function readAikitfile(ctx: FrontendContext): Promise<{ data: Uint8Array; vertex: string }> {
+async function readAikitfile(
+  ctx: FrontendContext,
+): Promise<{ data: Uint8Array; vertex: string; filename: string }> {
   const { client, opts, caps } = ctx;
-  if (opts.remoteContext) {
-    throw new AikitError(
-      'UNSUPPORTED_CONTEXT',
-      `building from a remote context (${opts.remoteContext}) is not supported yet`,
-      {
-        hint: 'download the aikitfile and build from a local directory',
-      },
-    );
-  }
+  if (opts.remoteContext) return readRemoteAikitfile(ctx, opts.remoteContext);
   const state = local(opts.dockerfileLocal, {
     sessionId: opts.sessionFor(opts.dockerfileLocal),
     followPaths: [opts.filename],
@@ -142,7 +201,7 @@ async function readAikitfile(ctx: FrontendContext): Promise<{ data: Uint8Array; 
   const refId = await client.solve(def);
   try {
     const data = await client.readFile(refId, opts.filename);
-    return { data, vertex: digestOf(def.def[0]!) };
+    return { data, vertex: digestOf(def.def[0]!), filename: opts.filename };
   } catch (e) {
     if (e instanceof BuildkitError && /no such file|not found/i.test(e.message)) {
       throw new AikitError('AIKITFILE_NOT_FOUND', `cannot read ${opts.filename} from the build`, {
@@ -154,12 +213,82 @@ async function readAikitfile(ctx: FrontendContext): Promise<{ data: Uint8Array; 
   }
 }
 
-async function sendWarnings(ctx: FrontendContext, loaded: LoadedSpec, vertex: string, source: SourceInfo) {
-  if (loaded.warnings.length === 0) return;
-  for (const w of loaded.warnings) log.warn({ warning: formatIssue(w, source.filename) });
+/**
+ * `docker buildx build https://host/aikitfile.yaml`: like dockerui's DetectHTTPContext, the URL
+ * is the aikitfile itself, downloaded by the engine (the frontend has no network).
+ */
+async function readRemoteAikitfile(ctx: FrontendContext, url: string) {
+  const { client, caps } = ctx;
+  if (/^git(@|:\/\/)|\.git(#.*)?$|^github\.com\//.test(url)) {
+    throw new AikitError('UNSUPPORTED_CONTEXT', `building from a git context (${url}) is not supported yet`, {
+      hint: 'give the raw URL of the aikitfile (https://.../aikitfile.yaml) or clone and build locally',
+    });
+  }
+  const state = http(url, {
+    filename: 'context',
+    name: `[internal] load remote aikitfile ${redactUrl(url)}`,
+  });
+  const def = marshal(state, { caps: caps.llbCaps });
+  const refId = await client.solve(def);
+  const data = await client.readFile(refId, 'context');
+  const filename = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'aikitfile.yaml');
+  return { data, vertex: digestOf(def.def[0]!), filename };
+}
+
+/**
+ * Reads, through the engine, what conversion needs to know about remote sources: Hub file
+ * lists and OCI manifests. Each failure points at the model that needed it.
+ */
+async function readMetadata(
+  ctx: FrontendContext,
+  spec: InferenceSpec,
+  settings: SourceSettings,
+  loaded: LoadedSpec,
+  source: SourceInfo,
+): Promise<Metadata> {
+  const metadata = new Map<string, Uint8Array>();
+  // An OCI index needs a second round for the manifest it points at; nothing needs more.
+  for (let round = 0; round < 3; round++) {
+    const requests = metadataRequests(spec, settings, metadata);
+    if (requests.length === 0) return metadata;
+    await Promise.all(
+      requests.map(async (req) => {
+        try {
+          const def = marshal(req.state, { caps: ctx.caps.llbCaps });
+          const refId = await ctx.client.solve(def);
+          metadata.set(req.key, await ctx.client.readFile(refId, req.path));
+        } catch (e) {
+          if (!(e instanceof BuildkitError)) throw e;
+          const auth = /\b(401|403)\b|unauthori[sz]ed|forbidden/i.test(e.message);
+          throw new AikitError('MODEL_METADATA_FAILED', `cannot read ${req.description}`, {
+            cause: e,
+            file: source.filename,
+            issues: [
+              {
+                severity: 'error',
+                code: 'MODEL_METADATA_FAILED',
+                message: `model ${req.model.name}: cannot read ${req.description}: ${e.message}`,
+                hint: auth
+                  ? 'the server wants credentials: aikit reads OCI registries anonymously; for Hugging Face pass a token secret (see the docs on private repositories)'
+                  : 'check the source name, tag or revision, and any AIKIT_HF_ENDPOINT mirror',
+                path: ['models', req.model.index, 'source'],
+                ...rangeOf(loaded, ['models', req.model.index, 'source']),
+              },
+            ],
+          });
+        }
+      }),
+    );
+  }
+  return metadata;
+}
+
+async function sendWarnings(ctx: FrontendContext, warnings: Issue[], vertex: string, source: SourceInfo) {
+  if (warnings.length === 0) return;
+  for (const w of warnings) log.warn({ warning: formatIssue(w, source.filename) });
   // Warn exists from BuildKit v0.10; older engines only get the daemon log line above.
   if (!ctx.caps.frontendCaps.has('gateway.warnings')) return;
-  for (const w of loaded.warnings) {
+  for (const w of warnings) {
     await ctx.client.warn(
       vertex,
       formatIssue({ ...w, severity: 'error' }),
@@ -168,6 +297,39 @@ async function sendWarnings(ctx: FrontendContext, loaded: LoadedSpec, vertex: st
       w.range,
     );
   }
+}
+
+// Build-args the frontend reads itself; spec reads `model` and `runtime`.
+const KNOWN_ARGS = new Set<string>([
+  ...ARTIFACT_ARGS.map((a) => a.name),
+  ...SOURCE_ARGS.map((a) => a.name),
+  'model',
+  'runtime',
+]);
+
+/**
+ * A build-arg nothing reads is almost always a typo (AIKIT_LOCALAI_URl) that would silently
+ * build the default. BuildKit's own BUILDKIT_* and the SOURCE_DATE_EPOCH convention are fine.
+ */
+function unusedBuildArgs(buildArgs: Record<string, string>): Issue[] {
+  return Object.keys(buildArgs)
+    .filter((k) => !KNOWN_ARGS.has(k) && !k.startsWith('BUILDKIT_') && k !== 'SOURCE_DATE_EPOCH')
+    .sort()
+    .map((k) => ({
+      severity: 'warning' as const,
+      code: 'UNUSED_BUILD_ARG',
+      message: `build-arg ${k} is not used by aikit`,
+      hint: `aikit reads ${[...KNOWN_ARGS].sort().join(', ')}`,
+    }));
+}
+
+function rangeOf(loaded: LoadedSpec, path: (string | number)[]) {
+  const range = loaded.locate(path);
+  return range ? { range } : {};
+}
+
+function userError(e: AikitError, source: SourceInfo): ReturnPayload {
+  return { kind: 'error', status: userErrorStatus(e, source) };
 }
 
 export type { ReturnPayload };

@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ARTIFACT_ARGS, convert, resolveArtifacts } from '../convert/index.js';
+import {
+  ARTIFACT_ARGS,
+  checkMatrix,
+  convert,
+  metadataRequests,
+  placeholderMetadata,
+  resolveArtifacts,
+  SOURCE_ARGS,
+  sourceSettings,
+  type Metadata,
+} from '../convert/index.js';
 import {
   dumpDefinition,
   encodeDefinition,
@@ -11,12 +21,14 @@ import {
 } from '../llb/index.js';
 import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../spec/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
+import { formatSmokeReport, smoke } from './smoke.js';
 
 const USAGE = `usage: aikit <command> [options]
 
 commands:
   validate <file>   check an aikitfile; prints every problem with file:line:col
   convert <file>    write the BuildKit LLB definition of an aikitfile to stdout
+  smoke <image>     run an image, wait until it is ready, ask each model one question
   schema            print the aikitfile JSON Schema
   artifacts         list the AIKIT_* build-args that redirect downloads, with defaults
 
@@ -24,11 +36,14 @@ options:
   --platform p[,p]  target platform(s) (default linux/amd64; convert takes one)
   --build-arg k=v   a build-arg, as with docker buildx build (repeatable)
   --format f        convert output: pb (default, pipe to buildctl) or json (readable dump)
+  --server s        smoke: localai or llama-server (default: the image's label)
+  --model m         smoke: a model to ask (repeatable; default: the image's label)
+  --timeout s       smoke: seconds to wait for readiness and for each answer (default 120)
   -h, --help        this help
 `;
 
 /** Exit codes: 0 ok, 1 the input has problems, 2 the command line is wrong. */
-export function runCli(argv: string[]): number {
+export async function runCli(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -38,6 +53,9 @@ export function runCli(argv: string[]): number {
         platform: { type: 'string' },
         'build-arg': { type: 'string', multiple: true },
         format: { type: 'string' },
+        server: { type: 'string' },
+        model: { type: 'string', multiple: true },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -56,8 +74,26 @@ export function runCli(argv: string[]): number {
       case 'schema':
         process.stdout.write(`${JSON.stringify(aikitJsonSchema(), null, 2)}\n`);
         return 0;
+      case 'smoke': {
+        const image = rest[0];
+        if (!image || rest.length > 1) return usage('smoke takes exactly one image');
+        const server = values.server;
+        if (server !== undefined && server !== 'localai' && server !== 'llama-server') {
+          return usage(`unknown --server ${server}; use localai or llama-server`);
+        }
+        const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+        if (timeout !== undefined && !(timeout > 0)) return usage('--timeout takes a number of seconds');
+        const report = await smoke(image, {
+          ...(server ? { server } : {}),
+          ...(values.model ? { models: values.model } : {}),
+          ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        process.stdout.write(`${formatSmokeReport(report).join('\n')}\n`);
+        return report.ok ? 0 : 1;
+      }
       case 'artifacts':
-        for (const a of ARTIFACT_ARGS) {
+        for (const a of [...ARTIFACT_ARGS, ...SOURCE_ARGS]) {
           process.stdout.write(`${a.name}\n  ${a.description}\n  default: ${a.default || '(none)'}\n`);
         }
         return 0;
@@ -72,7 +108,7 @@ export function runCli(argv: string[]): number {
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
         if (format !== 'pb' && format !== 'json') return usage(`unknown --format ${format}; use pb or json`);
-        return convertFile(file, platforms[0]!, buildArgs, format);
+        return await convertFile(file, platforms[0]!, buildArgs, format);
       }
       default:
         return usage(`unknown command ${JSON.stringify(command)}`);
@@ -89,6 +125,55 @@ export function runCli(argv: string[]): number {
 function usage(message: string): number {
   process.stderr.write(`aikit: ${message}\n\n${USAGE}`);
   return 2;
+}
+
+/**
+ * Reads Hub listings and OCI manifests directly, as the engine would during a build, so the
+ * LLB printed is the LLB a build sends. HF_TOKEN, when set, authorises Hugging Face requests.
+ */
+async function fetchMetadata(
+  loaded: LoadedSpec,
+  settings: ReturnType<typeof sourceSettings>,
+): Promise<Metadata> {
+  const metadata = new Map<string, Uint8Array>();
+  if (loaded.spec.kind !== 'inference') return metadata;
+  for (let round = 0; round < 3; round++) {
+    const requests = metadataRequests(loaded.spec, settings, metadata);
+    if (requests.length === 0) break;
+    for (const req of requests) {
+      const token = process.env['HF_TOKEN'];
+      const headers = {
+        ...req.headers,
+        ...(req.kind === 'hf-listing' && token ? { authorization: `Bearer ${token}` } : {}),
+      };
+      let res: Response;
+      try {
+        res = await fetch(req.url, { headers });
+      } catch (e) {
+        throw new AikitError(
+          'MODEL_METADATA_FAILED',
+          `model ${req.model.name}: cannot read ${req.description}: ${(e as Error).message}`,
+          {
+            hint: 'aikit convert reads manifests and file lists over the network; aikit validate works offline',
+          },
+        );
+      }
+      if (!res.ok) {
+        throw new AikitError(
+          'MODEL_METADATA_FAILED',
+          `model ${req.model.name}: cannot read ${req.description}: HTTP ${res.status}`,
+          {
+            hint:
+              res.status === 401 || res.status === 403
+                ? 'set HF_TOKEN for private Hugging Face repositories'
+                : 'check the source',
+          },
+        );
+      }
+      metadata.set(req.key, new Uint8Array(await res.arrayBuffer()));
+    }
+  }
+  return metadata;
 }
 
 function parseBuildArgs(args: string[]): Record<string, string> {
@@ -118,25 +203,39 @@ function validate(file: string, platforms: Platform[], buildArgs: Record<string,
   const loaded = load(file, buildArgs);
   for (const w of loaded.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
   if (loaded.spec.kind === 'inference') {
+    for (const w of checkMatrix(loaded.spec, platforms, { locate: (p) => loaded.locate(p), file })) {
+      process.stderr.write(`${formatIssue(w, file)}\n`);
+    }
     const { artifacts } = resolveArtifacts(buildArgs);
-    for (const platform of platforms) marshal(convert(loaded.spec, { platform, artifacts }).state);
+    const settings = sourceSettings(buildArgs);
+    // Offline: remote listings and manifests are stood in for, so everything else still converts.
+    const metadata = new Map<string, Uint8Array>();
+    for (let i = 0; i < 3; i++) {
+      for (const req of metadataRequests(loaded.spec, settings, metadata))
+        metadata.set(req.key, placeholderMetadata(req));
+    }
+    for (const platform of platforms) {
+      marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
+    }
   }
   process.stderr.write(`${file}: ok (${loaded.spec.kind}, ${platforms.map(formatPlatform).join(', ')})\n`);
   return 0;
 }
 
-function convertFile(
+async function convertFile(
   file: string,
   platform: Platform,
   buildArgs: Record<string, string>,
   format: 'pb' | 'json',
-): number {
+): Promise<number> {
   const loaded = load(file, buildArgs);
   if (loaded.spec.kind !== 'inference') {
     throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be converted yet');
   }
   const { artifacts } = resolveArtifacts(buildArgs);
-  const def = marshal(convert(loaded.spec, { platform, artifacts }).state);
+  const settings = sourceSettings(buildArgs);
+  const metadata = await fetchMetadata(loaded, settings);
+  const def = marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
   if (format === 'json') process.stdout.write(`${JSON.stringify(dumpDefinition(def), null, 2)}\n`);
   else process.stdout.write(encodeDefinition(def));
   return 0;

@@ -1,19 +1,45 @@
+import { parseImageRef } from '../llb/index.js';
 import { AikitError } from '../util/errors.js';
+import {
+  BACKEND_IMAGES,
+  BASE_IMAGES,
+  DEFAULT_LOCALAI_VERSION,
+  LOCALAI_BINARY,
+  VLLM_TOOLCHAIN,
+  type Arch,
+  type BackendImageId,
+  type BaseImageId,
+  type LocalAIVersion,
+} from './catalog.js';
 
-/** The LocalAI release the CPU image is built from (runtime-catalog.md §1.1). */
-export const LOCALAI_VERSION = 'v4.7.1';
+/** The LocalAI release CPU images are built from (runtime-catalog.md §1.1). */
+export const LOCALAI_VERSION = DEFAULT_LOCALAI_VERSION;
+
+/** Where an image's CUDA user-space libraries come from. */
+export type CudaLibraries = 'backend' | 'base';
 
 /**
  * Every external artifact an image is made of, each replaceable with an `AIKIT_*` build-arg so
- * that mirrors and air-gapped builds need no code change (decision D11).
+ * that mirrors and air-gapped builds need no code change (decision D11). Fields other than the
+ * first three are optional so that a hand-made value gets the catalog's defaults.
  */
 export interface Artifacts {
-  /** Runtime base image reference (its config is not inherited, as in the reference). */
+  /** CPU base image reference (its config is not inherited, as in the reference). */
   baseImage: string;
   /** LocalAI core binary URL; `{arch}` and `{version}` are filled in per platform. */
   localaiUrl: string;
-  /** Pinned `sha256:<hex>` of the LocalAI binary, when known. */
+  /** Pinned `sha256:<hex>` of the LocalAI binary for every architecture, when given. */
   localaiSha256: string | undefined;
+  /** Per-architecture pins; they win over `localaiSha256`. */
+  localaiSha256ByArch?: Partial<Record<Arch, string>>;
+  /** Base images other than the CPU one; absent entries take the catalog's. */
+  baseImages?: Partial<Record<Exclude<BaseImageId, 'cpu'>, string>>;
+  /** Backend images; absent entries take the catalog's. */
+  backendImages?: Partial<Record<BackendImageId, string>>;
+  /** An image for vLLM that already has a C compiler; absent: the python base plus one. */
+  vllmBaseImage?: string | undefined;
+  /** `backend` (default): CUDA comes with the backend image; `base`: from the CUDA base image. */
+  cudaLibraries?: CudaLibraries;
 }
 
 export interface ArtifactArg {
@@ -22,23 +48,57 @@ export interface ArtifactArg {
   default: string;
 }
 
+const CUDA_LIBRARIES_ARG = 'AIKIT_CUDA_LIBRARIES';
+
 /** The overridable artifacts, with their defaults; `aikit artifacts` and the docs list these. */
 export const ARTIFACT_ARGS: readonly ArtifactArg[] = [
   {
     name: 'AIKIT_BASE_IMAGE',
-    description: 'runtime base image of CPU images (any image reference)',
-    default: 'ghcr.io/kaito-project/aikit/base:latest',
+    description:
+      'base image of CPU, llama-cpp CUDA and ROCm images (any image reference; its config is not inherited)',
+    default: BASE_IMAGES.cpu.ref ?? '',
   },
   {
     name: 'AIKIT_LOCALAI_URL',
     description: 'LocalAI core binary download; {arch} becomes amd64 or arm64, {version} the LocalAI version',
-    default: 'https://github.com/mudler/LocalAI/releases/download/{version}/local-ai-{version}-linux-{arch}',
+    default: LOCALAI_BINARY.urlTemplate,
   },
   {
     name: 'AIKIT_LOCALAI_SHA256',
     description: 'sha256 the LocalAI download must have (hex); without it an overridden URL is not pinned',
     default: '',
   },
+  {
+    name: 'AIKIT_LOCALAI_SHA256_AMD64',
+    description: 'sha256 of the linux/amd64 LocalAI download; wins over AIKIT_LOCALAI_SHA256',
+    default: '',
+  },
+  {
+    name: 'AIKIT_LOCALAI_SHA256_ARM64',
+    description: 'sha256 of the linux/arm64 LocalAI download; wins over AIKIT_LOCALAI_SHA256',
+    default: '',
+  },
+  ...(['cuda', 'applesilicon', 'rocm', 'python'] as const).map((id) => ({
+    name: BASE_IMAGES[id].arg,
+    description: BASE_IMAGES[id].description,
+    default: BASE_IMAGES[id].ref ?? '',
+  })),
+  {
+    name: VLLM_TOOLCHAIN.arg,
+    description: `image for vllm that already has a C compiler; default: AIKIT_PYTHON_BASE_IMAGE plus ${VLLM_TOOLCHAIN.packages.join(' and ')} from apt`,
+    default: '',
+  },
+  {
+    name: CUDA_LIBRARIES_ARG,
+    description:
+      'where CUDA images get the CUDA runtime libraries: backend (the backend image bundles them) or base (AIKIT_CUDA_BASE_IMAGE)',
+    default: 'backend',
+  },
+  ...Object.values(BACKEND_IMAGES).map((b) => ({
+    name: b.arg,
+    description: `${b.description}; copied to /backends/${b.dir}/`,
+    default: b.ref,
+  })),
 ];
 
 const SHA256 = /^(sha256:)?([a-f0-9]{64})$/i;
@@ -51,13 +111,36 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
   const used: string[] = [];
   const get = (name: string): string | undefined => {
     const v = buildArgs[name];
-    if (v === undefined || v === '') return undefined;
+    if (v === undefined || v.trim() === '') return undefined;
     used.push(name);
     return v.trim();
   };
-  const def = (name: string) => ARTIFACT_ARGS.find((a) => a.name === name)!.default;
+  const imageArg = (name: string): string | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    try {
+      parseImageRef(v);
+    } catch (e) {
+      throw new AikitError('BAD_BUILD_ARG', `${name} is not an image reference: ${JSON.stringify(v)}`, {
+        cause: e,
+        hint: `pass --build-arg ${name}=registry.example/name:tag, optionally with @sha256:<digest>`,
+      });
+    }
+    return v;
+  };
+  const shaArg = (name: string): string | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    const m = SHA256.exec(v);
+    if (!m) {
+      throw new AikitError('BAD_BUILD_ARG', `${name} is not a sha256 digest: ${JSON.stringify(v)}`, {
+        hint: 'give 64 hex characters, optionally prefixed with sha256:',
+      });
+    }
+    return `sha256:${m[2]!.toLowerCase()}`;
+  };
 
-  const localaiUrl = get('AIKIT_LOCALAI_URL') ?? def('AIKIT_LOCALAI_URL');
+  const localaiUrl = get('AIKIT_LOCALAI_URL') ?? LOCALAI_BINARY.urlTemplate;
   if (!/^https?:\/\//.test(localaiUrl)) {
     throw new AikitError(
       'BAD_BUILD_ARG',
@@ -67,35 +150,106 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
       },
     );
   }
-  const shaArg = get('AIKIT_LOCALAI_SHA256');
-  let localaiSha256: string | undefined;
-  if (shaArg !== undefined) {
-    const m = SHA256.exec(shaArg);
-    if (!m) {
-      throw new AikitError(
-        'BAD_BUILD_ARG',
-        `AIKIT_LOCALAI_SHA256 is not a sha256 digest: ${JSON.stringify(shaArg)}`,
-        {
-          hint: 'give 64 hex characters, optionally prefixed with sha256:',
-        },
-      );
-    }
-    localaiSha256 = `sha256:${m[2]!.toLowerCase()}`;
+  const localaiSha256 = shaArg('AIKIT_LOCALAI_SHA256');
+  const localaiSha256ByArch: Partial<Record<Arch, string>> = {};
+  for (const arch of ['amd64', 'arm64'] as const) {
+    const v = shaArg(`AIKIT_LOCALAI_SHA256_${arch.toUpperCase()}`);
+    if (v) localaiSha256ByArch[arch] = v;
   }
-  const baseImage = get('AIKIT_BASE_IMAGE') ?? def('AIKIT_BASE_IMAGE');
-  return { artifacts: { baseImage, localaiUrl, localaiSha256 }, used };
+  const baseImage = imageArg(BASE_IMAGES.cpu.arg) ?? withDigest(BASE_IMAGES.cpu.ref, BASE_IMAGES.cpu.digest)!;
+
+  const baseImages: NonNullable<Artifacts['baseImages']> = {};
+  for (const id of ['cuda', 'applesilicon', 'rocm', 'python'] as const) {
+    const v = imageArg(BASE_IMAGES[id].arg);
+    if (v) baseImages[id] = v;
+  }
+  const backendImages: NonNullable<Artifacts['backendImages']> = {};
+  for (const [id, b] of Object.entries(BACKEND_IMAGES) as [
+    BackendImageId,
+    (typeof BACKEND_IMAGES)[BackendImageId],
+  ][]) {
+    const v = imageArg(b.arg);
+    if (v) backendImages[id] = v;
+  }
+  const vllmBaseImage = imageArg(VLLM_TOOLCHAIN.arg);
+
+  const libs = get(CUDA_LIBRARIES_ARG) ?? 'backend';
+  if (libs !== 'backend' && libs !== 'base') {
+    throw new AikitError(
+      'BAD_BUILD_ARG',
+      `${CUDA_LIBRARIES_ARG} must be backend or base, got ${JSON.stringify(libs)}`,
+      {
+        hint: 'backend: the CUDA backend image brings the libraries; base: they come from AIKIT_CUDA_BASE_IMAGE',
+      },
+    );
+  }
+
+  return {
+    artifacts: {
+      baseImage,
+      localaiUrl,
+      localaiSha256,
+      localaiSha256ByArch,
+      baseImages,
+      backendImages,
+      vllmBaseImage,
+      cudaLibraries: libs,
+    },
+    used,
+  };
 }
 
 /** LocalAI publishes linux/amd64 and linux/arm64 binaries only. */
-export function localaiArch(architecture: string): 'amd64' | 'arm64' {
+export function localaiArch(architecture: string): Arch {
   if (architecture === 'amd64' || architecture === 'arm64') return architecture;
   throw new AikitError('UNSUPPORTED_PLATFORM', `unsupported architecture ${architecture}`, {
     hint: 'LocalAI images can be built for linux/amd64 and linux/arm64',
   });
 }
 
-export function localaiUrlFor(artifacts: Artifacts, architecture: string): string {
+export function localaiUrlFor(
+  artifacts: Artifacts,
+  architecture: string,
+  version: LocalAIVersion = LOCALAI_VERSION,
+): string {
   return artifacts.localaiUrl
-    .replaceAll('{version}', LOCALAI_VERSION)
+    .replaceAll('{version}', version)
     .replaceAll('{arch}', localaiArch(architecture));
+}
+
+/**
+ * The checksum a LocalAI download must match: a build-arg pin for the arch, else one for every
+ * arch, else the catalog's (only for the catalog's own URL: a mirror may serve other bytes).
+ */
+export function localaiSha256For(
+  artifacts: Artifacts,
+  architecture: string,
+  version: LocalAIVersion = LOCALAI_VERSION,
+): string | undefined {
+  const arch = localaiArch(architecture);
+  return (
+    artifacts.localaiSha256ByArch?.[arch] ??
+    artifacts.localaiSha256 ??
+    (artifacts.localaiUrl === LOCALAI_BINARY.urlTemplate ? LOCALAI_BINARY.sha256[version][arch] : undefined)
+  );
+}
+
+/** The reference of a base image, after overrides. */
+export function baseImageRef(artifacts: Artifacts, id: BaseImageId): string {
+  if (id === 'cpu') return artifacts.baseImage;
+  return (
+    artifacts.baseImages?.[id] ??
+    withDigest(BASE_IMAGES[id].ref, BASE_IMAGES[id].digest) ??
+    artifacts.baseImage
+  );
+}
+
+/** The reference of a backend image, after overrides. */
+export function backendImageRef(artifacts: Artifacts, id: BackendImageId): string {
+  const b = BACKEND_IMAGES[id];
+  return artifacts.backendImages?.[id] ?? withDigest(b.ref, b.digest)!;
+}
+
+function withDigest(ref: string | undefined, digest: string | undefined): string | undefined {
+  return ref && digest ? `${ref}@${digest}` : ref;
 }

@@ -1,7 +1,5 @@
+import { posix } from 'node:path';
 import {
-  copy,
-  http,
-  image,
   mkdir,
   type FileAction,
   type LocationRange,
@@ -11,17 +9,21 @@ import {
   type State,
 } from '../llb/index.js';
 import type { InferenceSpec } from '../spec/index.js';
-import type { SourceRange } from '../util/errors.js';
-import { type Artifacts, localaiUrlFor } from './artifacts.js';
+import type { Issue, SourceRange } from '../util/errors.js';
+import type { Artifacts } from './artifacts.js';
 import { imageConfig, type ImageConfig } from './image-config.js';
+import { stackingFor, stackLayers, type Layer } from './layers.js';
+import { planRuntime } from './matrix.js';
 import { modelFiles, type Metadata, type SourceSettings } from './models.js';
-import { redactUrl } from './naming.js';
+import { runtimeParts } from './runtimes/index.js';
 
 export interface ConvertOptions {
   platform: Platform;
   artifacts: Artifacts;
-  /** Manifest digest of the base image for this platform, when the engine resolved one. */
+  /** Manifest digest of `artifacts.baseImage` for this platform, when the engine resolved one. */
   baseImageDigest?: string;
+  /** Manifest digests by image reference (any image the build uses), when resolved. */
+  imageDigests?: Readonly<Record<string, string>>;
   imageResolveMode?: 'default' | 'pull' | 'local';
   /** Session and local name of the build context, for local model files. */
   sessionId?: string;
@@ -35,68 +37,78 @@ export interface ConvertOptions {
   labels?: Record<string, string>;
   /** LLB caps the engine enabled; absent means a modern engine (CLI conversions). */
   llbCaps?: ReadonlySet<string>;
-  /** Mirrors and auth for remote model sources, and the manifests/listings already read. */
+  /** Where remote model sources live and what was read about them (models.ts). */
   sources?: { settings?: SourceSettings; metadata?: Metadata };
 }
 
 export interface ConvertResult {
   state: State;
   image: ImageConfig;
+  /** Things the user should know about this platform's image (e.g. D8's cuda on arm64). */
+  warnings: Issue[];
 }
 
 /**
  * Converts an inference aikitfile into the LLB of one platform's image. Pure: the caller does
  * all I/O (resolving the base image, solving), which keeps this testable without an engine.
  *
- * Order matters for the cache: model files first, then the server, then the small template and
- * config layer, so that editing config or templates re-runs only the last step.
+ * Layers (D12), bottom to top: the base image, one layer per model file, the LocalAI binary, one
+ * layer per backend, then templates and config in one small layer. They are merged where the
+ * engine allows and chained otherwise (layers.ts); in a chain this order keeps the large model
+ * layers below everything that changes more often.
  */
 export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResult {
+  const plan = planRuntime(spec, opts.platform, {
+    locate: opts.locate,
+    file: opts.source?.filename,
+  });
   const tag = opts.multiPlatform ? `[aikit ${opts.platform.os}/${opts.platform.architecture}]` : '[aikit]';
   const at = (path: readonly (string | number)[]) => location(opts, path);
-
-  let state = image(opts.artifacts.baseImage, {
+  const runtime = runtimeParts(plan, {
     platform: opts.platform,
-    ...(opts.baseImageDigest ? { digest: opts.baseImageDigest } : {}),
-    ...(opts.imageResolveMode && opts.imageResolveMode !== 'default'
-      ? { resolveMode: opts.imageResolveMode }
-      : {}),
-    name: `${tag} base image ${opts.artifacts.baseImage}`,
+    artifacts: opts.artifacts,
+    tag,
+    imageDigest: (ref) =>
+      opts.imageDigests?.[ref] ?? (ref === opts.artifacts.baseImage ? opts.baseImageDigest : undefined),
+    ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
   });
 
-  const files = modelFiles(spec, {
+  const models: Layer[] = modelFiles(spec, {
     ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
     ...(opts.contextLocal ? { contextLocal: opts.contextLocal } : {}),
-    locate: at,
     ...(opts.sources?.settings ? { settings: opts.sources.settings } : {}),
     ...(opts.sources?.metadata ? { metadata: opts.sources.metadata } : {}),
-  });
-  for (const f of files) {
-    state = state.file(copy(f.source, f.srcPath, f.dest, { mode: 0o444, createDestPath: true }), {
-      name: `[aikit] add model ${f.model.name} to ${f.dest}`,
-      ...optionalLocation(f.location),
-    });
-  }
-
-  const localaiUrl = localaiUrlFor(opts.artifacts, opts.platform.architecture);
-  const localai = http(localaiUrl, {
-    filename: 'local-ai',
-    perm: 0o755,
-    ...(opts.artifacts.localaiSha256 ? { checksum: opts.artifacts.localaiSha256 } : {}),
-    name: `${tag} download LocalAI ${redactUrl(localaiUrl)}`,
-  });
-  state = state.file(copy(localai, '/local-ai', '/usr/bin/local-ai', { createDestPath: true }), {
-    name: `${tag} add LocalAI to /usr/bin/local-ai`,
-  });
+    locate: at,
+  }).map((f) => ({
+    // The directory first: BuildKit v0.25 gives directories that createDestPath makes the
+    // copy's mode (0444, so not traversable), older engines give them 0755.
+    action: mkdir(posix.dirname(f.dest), 0o755, { makeParents: true }).copy(f.source, f.srcPath, f.dest, {
+      mode: 0o444,
+      createDestPath: true,
+    }),
+    name: `[aikit] add model ${f.model.name} to ${f.dest}`,
+    location: f.location,
+  }));
 
   const small = templateAndConfigFiles(spec);
-  if (small) {
-    state = state.file(small, {
-      name: '[aikit] write prompt templates and config',
-      ...optionalLocation(at([])),
-    });
-  }
-  return { state, image: imageConfig(spec, opts.platform, opts.labels ?? {}) };
+  const layers: Layer[] = [
+    ...models,
+    ...runtime.layers,
+    ...(small
+      ? [{ action: small, name: '[aikit] write prompt templates and config', location: at([]) }]
+      : []),
+  ];
+  const state = stackLayers(
+    runtime.base,
+    layers,
+    stackingFor(opts.llbCaps),
+    `${tag} stack ${layers.length} layers`,
+  );
+  return {
+    state,
+    image: imageConfig(spec, opts.platform, opts.labels ?? {}, runtime.image),
+    warnings: plan.warnings,
+  };
 }
 
 /** One file op holds every template and the config, so templates never add ops. */
@@ -128,8 +140,4 @@ function location(opts: ConvertOptions, path: readonly (string | number)[]): Sou
   if (!r) return undefined;
   const range: LocationRange = { start: { line: r.line }, end: { line: r.endLine } };
   return { source: opts.source, ranges: [range] };
-}
-
-function optionalLocation(loc: SourceLocation | undefined): { location?: SourceLocation } {
-  return loc ? { location: loc } : {};
 }

@@ -22,25 +22,34 @@ export interface ImageConfig {
 
 /**
  * The image config of a LocalAI image (reference inference/image.go), plus the port and the
- * labels of decision D10. The base image's config is never inherited, as in the reference.
+ * labels of decision D10. The base image's config is never inherited, as in the reference;
+ * `runtime` adds the runtime's env (D8) and labels naming runtime, backend and LocalAI version.
  */
 export function imageConfig(
   spec: InferenceSpec,
   platform: Platform,
   labels: Record<string, string>,
+  runtime: { env: readonly string[]; labels: Record<string, string> } = { env: [], labels: {} },
 ): ImageConfig {
   const cmd = [...(spec.debug ? ['--debug'] : []), ...(spec.config ? ['--config-file=/config.yaml'] : [])];
+  // Reference order (runtime-catalog.md §4): PATH, CONFIG_FILE, LOCALAI_LOAD_TO_MEMORY, runtime.
+  const env = [
+    DEFAULT_PATH,
+    'CONFIG_FILE=/config.yaml',
+    ...(spec.loadToMemory.length > 0 ? [`LOCALAI_LOAD_TO_MEMORY=${spec.loadToMemory.join(',')}`] : []),
+    ...runtime.env,
+  ];
   return {
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: {
-      Env: [DEFAULT_PATH, 'CONFIG_FILE=/config.yaml'],
+      Env: env,
       Entrypoint: ['local-ai'],
       ...(cmd.length > 0 ? { Cmd: cmd } : {}),
       WorkingDir: '/',
       ExposedPorts: { '8080/tcp': {} },
-      Labels: { ...modelLabels(spec.models), ...labels },
+      Labels: { ...modelLabels(spec.models), ...runtime.labels, ...labels },
     },
     rootfs: { type: 'layers', diff_ids: [] },
   };

@@ -62,7 +62,11 @@ export function sourceSettings(buildArgs: Readonly<Record<string, string>>): Sou
 /** A document the frontend must read through the engine before it can convert (manifests, listings). */
 export interface MetadataRequest {
   key: string;
+  kind: 'hf-listing' | 'oci-manifest';
   state: State;
+  /** The same document as a plain request, for tools that fetch it themselves (the CLI). */
+  url: string;
+  headers: Record<string, string>;
   /** Path of the document inside `state`. */
   path: string;
   /** For messages: what is being read and for which model. */
@@ -109,19 +113,20 @@ export function metadataRequests(
     if (src.kind === 'huggingface' && src.file === undefined) {
       const key = hfListingKey(src);
       if (!metadata.has(key)) {
+        const url = `${settings.hfEndpoint}/api/models/${src.repo}/revision/${encodeURIComponent(src.revision)}?blobs=true`;
         out.set(key, {
           key,
+          kind: 'hf-listing',
+          url,
+          headers: {},
           model,
           path: '/listing.json',
           description: `the file list of ${src.repo}@${src.revision}`,
-          state: http(
-            `${settings.hfEndpoint}/api/models/${src.repo}/revision/${encodeURIComponent(src.revision)}?blobs=true`,
-            {
-              filename: 'listing.json',
-              ...(settings.hfAuthSecret ? { authHeaderSecret: settings.hfAuthSecret } : {}),
-              name: `[aikit] list files of ${src.repo}@${src.revision}`,
-            },
-          ),
+          state: http(url, {
+            filename: 'listing.json',
+            ...(settings.hfAuthSecret ? { authHeaderSecret: settings.hfAuthSecret } : {}),
+            name: `[aikit] list files of ${src.repo}@${src.revision}`,
+          }),
         });
       }
     } else if (src.kind === 'oci') {
@@ -280,12 +285,16 @@ const ociKey = (src: OciSource, reference: string) => `oci:${src.registry}/${src
 
 function ociManifestRequest(model: Model, src: OciSource, reference: string, key: string): MetadataRequest {
   const pinned = reference.startsWith('sha256:');
+  const url = `${registryBase(src.registry)}/v2/${src.repository}/manifests/${reference}`;
   return {
     key,
+    kind: 'oci-manifest',
+    url,
+    headers: { accept: MANIFEST_ACCEPT },
     model,
     path: '/manifest.json',
     description: `the manifest of oci://${src.registry}/${src.repository}${pinned ? '@' : ':'}${reference}`,
-    state: http(`${registryBase(src.registry)}/v2/${src.repository}/manifests/${reference}`, {
+    state: http(url, {
       filename: 'manifest.json',
       headers: { accept: MANIFEST_ACCEPT },
       ...(pinned ? { checksum: reference } : {}),
@@ -343,6 +352,21 @@ function ociModelBlob(src: OciSource, metadata: Metadata, model: Model): { diges
     );
   }
   return { digest: chosen.digest };
+}
+
+/**
+ * A stand-in document that lets conversion run without reading the real one (offline
+ * validation): an empty repository, or a manifest with one empty layer.
+ */
+export function placeholderMetadata(req: Pick<MetadataRequest, 'kind'>): Uint8Array {
+  const doc =
+    req.kind === 'hf-listing'
+      ? { sha: '0'.repeat(40), siblings: [] }
+      : {
+          schemaVersion: 2,
+          layers: [{ mediaType: 'application/octet-stream', digest: `sha256:${'0'.repeat(64)}`, size: 0 }],
+        };
+  return Buffer.from(JSON.stringify(doc));
 }
 
 function parseJson(doc: Uint8Array, model: Model, what: string): unknown {

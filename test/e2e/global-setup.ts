@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { defaultFixtures } from '../fixtures/artifacts.js';
-import { buildTestBaseImage } from '../fixtures/images.js';
+import { buildRuntimeStandIns } from '../fixtures/runtime-images.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
 import { engineEnv, run } from './harness.js';
 
@@ -23,7 +23,7 @@ export async function setup(project: TestProject): Promise<void> {
     if (fe.code !== 0) throw new Error(`building the frontend image failed:\n${fe.output}`);
     process.stderr.write(fe.stderr);
   }
-  await buildTestBaseImage(env);
+  await buildRuntimeStandIns(env); // the CPU base and every catalog stand-in
   server = await startFixtureServer(defaultFixtures());
   project.provide('fixtureUrl', server.url);
   project.provide('engine', {

@@ -95,3 +95,18 @@ export async function fixtureCounts(fixtureUrl: string): Promise<Record<string, 
 export async function resetFixtureCounts(fixtureUrl: string): Promise<void> {
   await fetch(`${fixtureUrl}/__reset`, { method: 'POST' });
 }
+
+/** Registers a file on the fixture server, optionally behind an Authorization header. */
+export async function serveFixture(
+  fixtureUrl: string,
+  path: string,
+  body: Buffer | string,
+  opts: { auth?: string; contentType?: string } = {},
+): Promise<string> {
+  const headers: Record<string, string> = {};
+  if (opts.auth) headers['x-fixture-auth'] = opts.auth;
+  if (opts.contentType) headers['x-fixture-type'] = opts.contentType;
+  const res = await fetch(`${fixtureUrl}/__files${path}`, { method: 'PUT', body, headers });
+  if (!res.ok) throw new Error(`fixture server refused ${path}`);
+  return `${fixtureUrl}${path}`;
+}

@@ -1,0 +1,70 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dumpDefinition, marshal, parsePlatform } from '../llb/index.js';
+import { loadAikitfile } from '../spec/index.js';
+import { AikitError } from '../util/errors.js';
+import { resolveArtifacts } from './artifacts.js';
+import { convert } from './convert.js';
+
+// Golden LLB: every test/aikitfile-*.yaml × platform, converted with the catalog's own artifacts,
+// dumped the way `buildctl debug dump-llb` reads. A change to the catalog, the layers or the
+// encoder shows up here as a reviewable diff. `vitest -u` rewrites the files.
+//
+//   <file>.<os>-<arch>.llb.json        merged layers (engines with mergeop)
+//   <file>.<os>-<arch>.chain.llb.json  the copy chain of engines without it (linux/amd64 only)
+//   <file>.<os>-<arch>.image.json      image config and warnings
+//   <file>.<os>-<arch>.error.json      the message of a forbidden platform (D15)
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FILES = readdirSync(join(ROOT, 'test'))
+  .filter((f) => /^aikitfile-.*\.yaml$/.test(f))
+  .sort();
+const PLATFORMS = ['linux/amd64', 'linux/arm64'];
+// Docker 26.1 with the classic store: mergeop and diffop are known but disabled.
+const NO_MERGE = new Set(['source.image', 'source.local', 'source.http', 'file.base']);
+
+const golden = (file: string, platform: string, kind: string) =>
+  join(ROOT, 'test/golden', `${file.replace(/\.yaml$/, '')}.${platform.replace('/', '-')}.${kind}.json`);
+const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+describe.each(FILES)('%s', (file) => {
+  const loaded = loadAikitfile(readFileSync(join(ROOT, 'test', file), 'utf8'), file);
+  const spec = loaded.spec;
+  const { artifacts } = resolveArtifacts({});
+
+  it.each(PLATFORMS)('%s', async (p) => {
+    if (spec.kind !== 'inference') return;
+    const platform = parsePlatform(p);
+    const run = (llbCaps?: ReadonlySet<string>) =>
+      convert(spec, {
+        platform,
+        artifacts,
+        sessionId: 'golden',
+        contextLocal: 'context',
+        ...(llbCaps ? { llbCaps } : {}),
+      });
+    let result;
+    try {
+      result = run();
+    } catch (e) {
+      if (!(e instanceof AikitError)) throw e;
+      await expect(json({ code: e.code, message: e.message, hint: e.hint })).toMatchFileSnapshot(
+        golden(file, p, 'error'),
+      );
+      return;
+    }
+    await expect(json(dumpDefinition(marshal(result.state, { platform })))).toMatchFileSnapshot(
+      golden(file, p, 'llb'),
+    );
+    await expect(json({ image: result.image, warnings: result.warnings })).toMatchFileSnapshot(
+      golden(file, p, 'image'),
+    );
+    if (p === 'linux/amd64') {
+      const chain = run(NO_MERGE);
+      await expect(json(dumpDefinition(marshal(chain.state, { platform })))).toMatchFileSnapshot(
+        golden(file, p, 'chain.llb'),
+      );
+    }
+  });
+});
