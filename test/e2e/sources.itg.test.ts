@@ -155,7 +155,7 @@ models:
         'json',
         ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
       ],
-      { cwd: ROOT, env: { ...process.env, AIKIT_TEST_HF_AUTH: bearer } },
+      { cwd: ROOT, env: { ...process.env, HF_TOKEN: canary } },
     );
     expect(llb.toString()).toContain('http.authheadersecret');
     expect(llb.toString()).not.toContain(canary);
