@@ -116,23 +116,25 @@ export const buildAikit: BuildFunc = async (ctx) => {
     throw e;
   }
   const multi = platforms.length > 1;
-  const results = await Promise.all(
-    platforms.map((platform) =>
-      buildPlatform(ctx, spec, loaded, source, artifacts, platform, multi, { settings, metadata }),
-    ),
-  );
+  const inputs: BuildInputs = { spec, loaded, source, artifacts, multi, sources: { settings, metadata } };
+  const results = await Promise.all(platforms.map((platform) => buildPlatform(ctx, inputs, platform)));
   return resultPayload(results, multi);
 };
 
+/** What every platform's conversion shares. */
+interface BuildInputs {
+  spec: InferenceSpec;
+  loaded: LoadedSpec;
+  source: SourceInfo;
+  artifacts: ReturnType<typeof resolveArtifacts>['artifacts'];
+  multi: boolean;
+  sources: { settings: SourceSettings; metadata: Metadata };
+}
+
 async function buildPlatform(
   ctx: FrontendContext,
-  spec: InferenceSpec,
-  loaded: LoadedSpec,
-  source: SourceInfo,
-  artifacts: ReturnType<typeof resolveArtifacts>['artifacts'],
+  { spec, loaded, source, artifacts, multi, sources }: BuildInputs,
   platform: Platform,
-  multi: boolean,
-  sources: { settings: SourceSettings; metadata: Metadata },
 ): Promise<PlatformResult> {
   const { client, opts, caps } = ctx;
   const imageDigests: Record<string, string> = {};

@@ -68,7 +68,8 @@ type Unary = (
 let packageCache: grpc.GrpcObject | undefined;
 let statusType: protobuf.Type | undefined;
 
-function loadGateway(): grpc.GrpcObject {
+/** The LLBBridge package as grpc-js sees it, loaded once (the fake bridge in tests serves it too). */
+export function loadGateway(): grpc.GrpcObject {
   packageCache ??= grpc.loadPackageDefinition(
     protoLoader.loadSync(GATEWAY_PROTO, {
       includeDirs: [protoDir()],

@@ -1,4 +1,4 @@
-export { BridgeClient, BuildkitError, statusFromGrpcError } from './client.js';
+export { BridgeClient, BuildkitError, loadGateway, statusFromGrpcError } from './client.js';
 export type { ImageConfigResult, PingResult, ReturnPayload, RpcStatus, SolveOptions } from './client.js';
 export { parseBuildOptions, readFrontendEnv } from './env.js';
 export type { BuildOptions, FrontendEnv } from './env.js';

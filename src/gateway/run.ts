@@ -35,7 +35,11 @@ export async function runFrontend(build: BuildFunc, io: RunIO = {}): Promise<num
   try {
     const env = readFrontendEnv(io.env);
     const caps = await client.ping();
-    log.debug({ ms: Math.round(performance.now() - started) }, 'ping answered');
+    // sinceStart: ms since the process started (performance's time origin), module loading included.
+    log.debug(
+      { ms: Math.round(performance.now() - started), sinceStart: Math.round(performance.now()) },
+      'ping answered',
+    );
     payload = await build({ client, env, opts: parseBuildOptions(env), caps });
   } catch (e) {
     payload = { kind: 'error', status: errorStatus(e) };

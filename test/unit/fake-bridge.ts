@@ -1,11 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dumpDefinition, type Definition } from '../../src/llb/index.js';
-import { protoDir } from '../../src/util/proto-dir.js';
+import { loadGateway } from '../../src/gateway/index.js';
 
 type Handler = (req: Record<string, unknown>) => unknown;
 
@@ -75,16 +74,7 @@ export const MODERN_LLB_CAPS = [
  * what the frontend asks. For fast unit tests only: the real engine is in the e2e suite.
  */
 export async function startFakeBridge(opts: FakeBridgeOptions = {}): Promise<FakeBridge> {
-  const pkg = grpc.loadPackageDefinition(
-    protoLoader.loadSync('github.com/moby/buildkit/frontend/gateway/pb/gateway.proto', {
-      includeDirs: [protoDir()],
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: false,
-      oneofs: true,
-    }),
-  ) as unknown as {
+  const pkg = loadGateway() as unknown as {
     moby: { buildkit: { v1: { frontend: { LLBBridge: { service: grpc.ServiceDefinition } } } } };
   };
   const calls: FakeBridgeCalls = { solves: [], returns: [], warnings: [], resolves: [], readFiles: [] };
