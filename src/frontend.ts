@@ -23,6 +23,7 @@ import {
 import {
   digestOf,
   formatPlatform,
+  git,
   http,
   local,
   marshal,
@@ -221,11 +222,7 @@ async function readAikitfile(
  */
 async function readRemoteAikitfile(ctx: FrontendContext, url: string) {
   const { client, caps } = ctx;
-  if (/^git(@|:\/\/)|\.git(#.*)?$|^github\.com\//.test(url)) {
-    throw new AikitError('UNSUPPORTED_CONTEXT', `building from a git context (${url}) is not supported yet`, {
-      hint: 'give the raw URL of the aikitfile (https://.../aikitfile.yaml) or clone and build locally',
-    });
-  }
+  if (isGitUrl(url)) return readGitAikitfile(ctx, url);
   const state = http(url, {
     filename: 'context',
     name: `[internal] load remote aikitfile ${redactUrl(url)}`,
@@ -235,6 +232,41 @@ async function readRemoteAikitfile(ctx: FrontendContext, url: string) {
   const data = await client.readFile(refId, 'context');
   const filename = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'aikitfile.yaml');
   return { data, vertex: digestOf(def.def[0]!), filename };
+}
+
+/** dockerui's rule (gitutil.IsGitURL): git schemes, scp-like remotes, `.git` paths, github.com. */
+function isGitUrl(url: string): boolean {
+  return /^(git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(url) || /^https?:\/\/[^#]+\.git(#.*)?$/.test(url);
+}
+
+/**
+ * `docker buildx build -f aikitfile.yaml https://host/repo.git#ref:subdir`: the engine checks
+ * the repository out and the aikitfile is read from it, `-f` relative to the subdir.
+ */
+async function readGitAikitfile(ctx: FrontendContext, url: string) {
+  const { client, caps, opts } = ctx;
+  const hash = url.indexOf('#');
+  const remote = hash < 0 ? url : url.slice(0, hash);
+  const [ref, subdir] = hash < 0 ? ['', ''] : url.slice(hash + 1).split(':', 2);
+  const state = git(remote, {
+    ...(ref ? { ref } : {}),
+    ...(subdir ? { subdir } : {}),
+    name: `[internal] load git source ${redactUrl(remote)}${ref ? `#${ref}` : ''}`,
+  });
+  const def = marshal(state, { caps: caps.llbCaps });
+  const refId = await client.solve(def);
+  try {
+    const data = await client.readFile(refId, opts.filename);
+    return { data, vertex: digestOf(def.def[0]!), filename: opts.filename };
+  } catch (e) {
+    if (e instanceof BuildkitError && /no such file|not found/i.test(e.message)) {
+      throw new AikitError('AIKITFILE_NOT_FOUND', `cannot read ${opts.filename} from ${redactUrl(remote)}`, {
+        cause: e,
+        hint: 'name the aikitfile inside the repository with -f (relative to the #ref:subdir)',
+      });
+    }
+    throw e;
+  }
 }
 
 /**

@@ -82,7 +82,7 @@ export function parseBuildOptions(env: FrontendEnv): BuildOptions {
     filename: o['filename'] || 'aikitfile.yaml',
     dockerfileLocal: o['dockerfilekey'] || 'dockerfile',
     contextLocal: 'context',
-    remoteContext: ctx && /^(https?:\/\/|git(@|:\/\/)|github\.com\/)/.test(ctx) ? ctx : undefined,
+    remoteContext: ctx && /^(https?:\/\/|ssh:\/\/|git(@|:\/\/)|github\.com\/)/.test(ctx) ? ctx : undefined,
     platforms: (o['platform'] ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -23,6 +23,10 @@ export const Caps = {
   SourceHttpHeader: 'source.http.header',
   /** The typo is BuildKit's real ID. */
   SourceHttpUIDGID: 'soruce.http.uidgid',
+  SourceGit: 'source.git',
+  SourceGitFullURL: 'source.git.fullurl',
+  SourceGitSubdir: 'source.git.subdir',
+  SourceGitKeepDir: 'source.git.keepgitdir',
   ExecMetaBase: 'exec.meta.base',
   ExecMetaNetwork: 'exec.meta.network',
   ExecMetaSetsDefaultPath: 'exec.meta.setsdefaultpath',
@@ -55,6 +59,7 @@ const SINCE: Partial<Record<string, string>> = {
   'source.http.auth': 'v0.21 (Docker 28.1)',
   'source.http.header': 'v0.21 (Docker 28.1)',
   'source.local.differ': 'v0.9 (Docker 23.0)',
+  'source.git.subdir': 'v0.13 (Docker 26.0)',
   'file.copy.includeexcludepatterns': 'v0.9 (Docker 23.0)',
   'file.symlink.create': 'v0.19 (Docker 28.0)',
   mergeop: 'v0.10 (Docker 23.0) with the containerd image store',

@@ -30,6 +30,16 @@ export {
 } from './marshal.js';
 export { diff, merge } from './merge.js';
 export { formatPlatform, normalizePlatform, parsePlatform, type Platform } from './platform.js';
-export { http, image, local, type HttpOptions, type ImageOptions, type LocalOptions } from './source.js';
+export {
+  git,
+  http,
+  image,
+  local,
+  parseGitUrl,
+  type GitOptions,
+  type HttpOptions,
+  type ImageOptions,
+  type LocalOptions,
+} from './source.js';
 export { ExecState, scratch, State } from './state.js';
 export type { LocationRange, OpMetadata, OpOptions, Position, SourceInfo, SourceLocation } from './vertex.js';

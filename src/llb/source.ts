@@ -207,3 +207,62 @@ export function local(name: string, opts: LocalOptions = {}): State {
   const v = new SourceVertex(`local://${name}`, attrs, caps, opts, undefined, false, !opts.sessionId);
   return stateFrom(v.output);
 }
+
+/** Options of {@link git}. */
+export interface GitOptions extends OpOptions {
+  /** Branch, tag or commit. */
+  ref?: string;
+  /** Directory of the repository to use as the root. */
+  subdir?: string;
+  keepGitDir?: boolean;
+}
+
+/**
+ * A git repository checked out by the engine (Go: `llb.Git`). The identifier is host and path
+ * only, so https and ssh URLs of one repository share a cache key; the full URL travels in
+ * `git.fullurl`. Like Go, it names the conventional GIT_AUTH_TOKEN / GIT_AUTH_HEADER secrets,
+ * which BuildKit uses when the client has them and ignores otherwise.
+ */
+export function git(url: string, opts: GitOptions = {}): State {
+  const parsed = parseGitUrl(url);
+  let id = `${parsed.host}${('/' + parsed.path).replace(/\/{2,}/g, '/')}`;
+  const caps: string[] = [Caps.SourceGit];
+  if (opts.ref || opts.subdir) {
+    id += `#${opts.ref ?? ''}`;
+    if (opts.subdir) {
+      id += `:${opts.subdir}`;
+      caps.push(Caps.SourceGitSubdir);
+    }
+  }
+  const attrs: Record<string, string> = {
+    'git.fullurl': parsed.remote,
+    'git.authtokensecret': 'GIT_AUTH_TOKEN',
+    'git.authheadersecret': 'GIT_AUTH_HEADER',
+  };
+  caps.push(Caps.SourceGitFullURL);
+  if (opts.keepGitDir) {
+    attrs['git.keepgitdir'] = 'true';
+    caps.push(Caps.SourceGitKeepDir);
+  }
+  return stateFrom(new SourceVertex(`git://${id}`, attrs, caps, opts, undefined, false).output);
+}
+
+/** Splits `scheme://[user@]host[:port]/path` or scp-like `user@host:path` (gitutil.ParseURL). */
+export function parseGitUrl(url: string): { remote: string; host: string; path: string } {
+  const scp = /^([\w.-]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
+  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    return { remote: url, host: scp[2]!, path: scp[3]!.replace(/^\/+/, '') };
+  }
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (err) {
+    throw new AikitError('BAD_URL', `invalid git URL ${JSON.stringify(url)}`, { cause: err });
+  }
+  if (!['https:', 'http:', 'git:', 'ssh:'].includes(u.protocol)) {
+    throw new AikitError('BAD_URL', `unsupported git URL scheme ${JSON.stringify(u.protocol)}`, {
+      hint: 'use an https://, git:// or ssh:// URL, or user@host:path',
+    });
+  }
+  return { remote: url, host: u.host, path: decodeURIComponent(u.pathname).replace(/^\/+/, '') };
+}

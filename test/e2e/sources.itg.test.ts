@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -68,6 +69,48 @@ describe('model sources on a real engine', () => {
     expect(r.code, r.output).toBe(0);
     const [image] = await readOciTar(tar);
     expect(file(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
+  });
+
+  it('builds from a git context (git daemon on loopback), -f relative to #ref:subdir', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'aikit-git-'));
+    const work = join(root, 'work');
+    await mkdir(join(work, 'deploy'), { recursive: true });
+    await writeFile(
+      join(work, 'deploy/aikitfile.yaml'),
+      `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: from-git\n    source: ${fixtureUrl}/models/tiny-http.gguf\n    sha256: ${sha256Hex(httpModel)}\n`,
+    );
+    const g = (...args: string[]) => execFileSync('git', args, { cwd: work, stdio: 'pipe' });
+    g('init', '-q', '-b', 'release');
+    g('-c', 'user.name=t', '-c', 'user.email=t@t', 'add', '.');
+    g('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'aikitfile');
+    execFileSync('git', ['clone', '-q', '--bare', work, join(root, 'repo.git')]);
+    const port = await freePort();
+    const daemon = spawn(
+      'git',
+      [
+        'daemon',
+        '--reuseaddr',
+        '--export-all',
+        `--base-path=${root}`,
+        '--listen=127.0.0.1',
+        `--port=${port}`,
+        root,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      await waitForPort(port);
+      const tar = join(root, 'image.tar');
+      const args = ['buildx', 'build', '-f', 'aikitfile.yaml', '--progress=plain', '--provenance=false'];
+      for (const [k, v] of Object.entries(artifactArgs)) args.push('--build-arg', `${k}=${v}`);
+      args.push('--output', `type=oci,dest=${tar}`, `git://127.0.0.1:${port}/repo.git#release:deploy`);
+      const r = await run('docker', args, { env });
+      expect(r.code, r.output).toBe(0);
+      const [image] = await readOciTar(tar);
+      expect(file(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
+    } finally {
+      daemon.kill();
+    }
   });
 
   it('downloads from a Hugging Face-style hub with a token secret that leaves no trace', async () => {
@@ -304,4 +347,28 @@ function contextTransferBytes(rawjson: string, vertexName: string): number {
   for (const s of statuses)
     if (digests.has(s.vertex) && s.id.startsWith('transferring')) max = Math.max(max, s.current ?? 0);
   return max;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
