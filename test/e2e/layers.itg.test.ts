@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, localaiStandIn, sha256Hex } from '../fixtures/artifacts.js';
 import { buildRuntimeStandIns, standInBuildArgs } from '../fixtures/runtime-images.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
-import { buildx, run } from './harness.js';
+import { startRegistry } from '../fixtures/registry.js';
+import { buildx } from './harness.js';
 
 // Decision D12 on a real engine: one layer per model file, templates and config in one small
 // layer, runtime layers apart; and what that buys: after a template edit, pushing the rebuilt
@@ -215,144 +213,3 @@ describe('layers (D12)', () => {
     }
   });
 });
-
-// --- a loopback registry (Debian's docker-registry, the CNCF distribution registry) -----------
-
-interface Registry {
-  host: string;
-  storedBytes(): Promise<number>;
-  layers(repo: string, tag: string): Promise<{ digest: string; size: number }[]>;
-  stop(): Promise<void>;
-}
-
-/** Fetches Debian sid's docker-registry once (apt-get download + dpkg -x, as engine.sh does). */
-async function registryBinary(): Promise<string> {
-  const home = process.env['AIKIT_ENGINE_HOME'] ?? '/var/lib/aikit-engine';
-  let dir = join(home, 'pkgs', 'docker-registry');
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, 2);
-  } catch {
-    dir = join(tmpdir(), 'aikit-docker-registry');
-  }
-  const bin = join(dir, 'root/usr/bin/docker-registry');
-  if (existsSync(bin)) return bin;
-  await mkdir(join(dir, 'lists/partial'), { recursive: true });
-  await mkdir(join(dir, 'apt-cache/archives/partial'), { recursive: true });
-  await mkdir(join(dir, 'debs'), { recursive: true });
-  const mirror = process.env['AIKIT_DEBIAN_MIRROR'] ?? 'http://deb.debian.org/debian';
-  await writeFile(
-    join(dir, 'sources.list'),
-    `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} sid main\n`,
-  );
-  const apt = [
-    '-q',
-    '-o',
-    `Dir::Etc::sourcelist=${join(dir, 'sources.list')}`,
-    '-o',
-    'Dir::Etc::sourceparts=-',
-    '-o',
-    `Dir::State::Lists=${join(dir, 'lists')}`,
-    '-o',
-    `Dir::Cache=${join(dir, 'apt-cache')}`,
-    '-o',
-    'Dir::Cache::pkgcache=',
-    '-o',
-    'Dir::Cache::srcpkgcache=',
-    '-o',
-    'APT::Sandbox::User=root',
-  ];
-  const update = await run('apt-get', [...apt, 'update']);
-  if (update.code !== 0) throw new Error(`apt-get update for docker-registry failed:\n${update.output}`);
-  const dl = await run('apt-get', [...apt, 'download', 'docker-registry'], { cwd: join(dir, 'debs') });
-  if (dl.code !== 0) throw new Error(`apt-get download docker-registry failed:\n${dl.output}`);
-  const [deb] = (await readdir(join(dir, 'debs'))).filter((f) => f.endsWith('.deb'));
-  const x = await run('dpkg', ['-x', join(dir, 'debs', deb!), join(dir, 'root')]);
-  if (x.code !== 0) throw new Error(`dpkg -x failed:\n${x.output}`);
-  return bin;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRegistry(): Promise<Registry> {
-  const bin = await registryBinary();
-  const dir = await mkdtemp(join(tmpdir(), 'aikit-registry-'));
-  const root = join(dir, 'storage');
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  await writeFile(
-    join(dir, 'config.yml'),
-    `version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: ${root}
-http:
-  addr: ${host}
-`,
-  );
-  const child: ChildProcess = spawn(bin, ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://${host}/v2/`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('docker-registry did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-
-  const storedBytes = async (p = root): Promise<number> => {
-    let total = 0;
-    for (const e of await readdir(p, { withFileTypes: true })) {
-      const q = join(p, e.name);
-      total += e.isDirectory() ? await storedBytes(q) : (await stat(q)).size;
-    }
-    return total;
-  };
-  const accept = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-  ].join(', ');
-  const manifest = async (repo: string, ref: string) => {
-    const res = await fetch(`http://${host}/v2/${repo}/manifests/${ref}`, { headers: { accept } });
-    if (!res.ok) throw new Error(`manifest ${repo}:${ref}: ${res.status}`);
-    return (await res.json()) as {
-      manifests?: { digest: string; platform?: { architecture: string } }[];
-      layers?: { digest: string; size: number }[];
-    };
-  };
-  return {
-    host,
-    storedBytes: () => storedBytes(),
-    layers: async (repo, tag) => {
-      let doc = await manifest(repo, tag);
-      if (doc.manifests) {
-        const m = doc.manifests.find((x) => x.platform?.architecture === 'amd64') ?? doc.manifests[0]!;
-        doc = await manifest(repo, m.digest);
-      }
-      return (doc.layers ?? []).map((l) => ({ digest: l.digest, size: l.size }));
-    },
-    stop: async () => {
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await gone;
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { TEST_BASE_IMAGE } from '../fixtures/images.js';
+import { startRegistry } from '../fixtures/registry.js';
 import { STAND_IN_IMAGES } from '../fixtures/runtime-images.js';
 import { buildx, makeContext, ROOT, run, serveFixture } from './harness.js';
 import { readOciTar, type PlatformImage } from './oci.js';
@@ -301,6 +302,49 @@ models:
     });
     expect(file(image, 'models/tinyllama').data.equals(weights)).toBe(true);
     expect(file(image, 'models/generic').data.equals(weights)).toBe(true);
+  });
+
+  it('pulls a generic OCI artifact pushed to a real loopback registry (Debian docker-registry)', async () => {
+    const registry = await startRegistry();
+    try {
+      const weights = fixtureBytes('registry-model.gguf', 24 * 1024);
+      const config = Buffer.from('{}');
+      await registry.push(
+        'models/pushed',
+        'v1',
+        [config, weights],
+        {
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          artifactType: 'application/vnd.aikit.model.v1',
+          config: {
+            mediaType: 'application/vnd.oci.empty.v1+json',
+            digest: `sha256:${sha256Hex(config)}`,
+            size: 2,
+          },
+          layers: [
+            {
+              mediaType: 'application/octet-stream',
+              digest: `sha256:${sha256Hex(weights)}`,
+              size: weights.length,
+              annotations: { 'org.opencontainers.image.title': 'pushed.gguf' },
+            },
+          ],
+        },
+        'application/vnd.oci.image.manifest.v1+json',
+      );
+      const ctx = await makeContext({
+        'aikitfile.yaml': `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: pushed\n    source: oci://${registry.host}/models/pushed:v1\n`,
+      });
+      const { image } = await buildToOci({
+        file: join(ctx, 'aikitfile.yaml'),
+        context: ctx,
+        buildArgs: artifactArgs,
+      });
+      expect(file(image, 'models/pushed').data.equals(weights)).toBe(true);
+    } finally {
+      await registry.stop();
+    }
   });
 
   it('sends only the referenced local model, not a 32 MiB file beside it', async () => {
