@@ -4,11 +4,14 @@ import {
   BACKEND_IMAGES,
   BASE_IMAGES,
   DEFAULT_LOCALAI_VERSION,
+  LLAMA_SERVER_IMAGE_ARG,
+  LLAMA_SERVER_IMAGES,
   LOCALAI_BINARY,
   VLLM_TOOLCHAIN,
   type Arch,
   type BackendImageId,
   type BaseImageId,
+  type LlamaServerImageId,
   type LocalAIVersion,
 } from './catalog.js';
 
@@ -40,6 +43,8 @@ export interface Artifacts {
   vllmBaseImage?: string | undefined;
   /** `backend` (default): CUDA comes with the backend image; `base`: from the CUDA base image. */
   cudaLibraries?: CudaLibraries;
+  /** `server: llama-server`: the llama.cpp server image for every runtime; absent: the catalog's per runtime. */
+  llamaServerImage?: string | undefined;
 }
 
 export interface ArtifactArg {
@@ -99,6 +104,15 @@ export const ARTIFACT_ARGS: readonly ArtifactArg[] = [
     description: `${b.description}; copied to /backends/${b.dir}/`,
     default: b.ref,
   })),
+  {
+    name: LLAMA_SERVER_IMAGE_ARG,
+    description: `server: llama-server only: the llama.cpp server image the image is built on (/app/llama-server); default per runtime: ${(
+      ['cuda', 'applesilicon', 'rocm'] as const
+    )
+      .map((id) => `${id} ${LLAMA_SERVER_IMAGES[id].ref}`)
+      .join(', ')}`,
+    default: LLAMA_SERVER_IMAGES.cpu.ref,
+  },
 ];
 
 const SHA256 = /^(sha256:)?([a-f0-9]{64})$/i;
@@ -172,6 +186,7 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
     if (v) backendImages[id] = v;
   }
   const vllmBaseImage = imageArg(VLLM_TOOLCHAIN.arg);
+  const llamaServerImage = imageArg(LLAMA_SERVER_IMAGE_ARG);
 
   const libs = get(CUDA_LIBRARIES_ARG) ?? 'backend';
   if (libs !== 'backend' && libs !== 'base') {
@@ -194,6 +209,7 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
       backendImages,
       vllmBaseImage,
       cudaLibraries: libs,
+      llamaServerImage,
     },
     used,
   };
@@ -248,6 +264,12 @@ export function baseImageRef(artifacts: Artifacts, id: BaseImageId): string {
 export function backendImageRef(artifacts: Artifacts, id: BackendImageId): string {
   const b = BACKEND_IMAGES[id];
   return artifacts.backendImages?.[id] ?? withDigest(b.ref, b.digest)!;
+}
+
+/** The llama.cpp server image a `server: llama-server` build uses for a runtime, after the override. */
+export function llamaServerImageRef(artifacts: Artifacts, id: LlamaServerImageId): string {
+  const img = LLAMA_SERVER_IMAGES[id];
+  return artifacts.llamaServerImage ?? withDigest(img.ref, img.digest)!;
 }
 
 function withDigest(ref: string | undefined, digest: string | undefined): string | undefined {

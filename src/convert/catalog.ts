@@ -311,3 +311,73 @@ export const MATRIX: readonly MatrixRow[] = [
  * carries CUDA twice.
  */
 export const CUDA_BASE_LIBRARIES = ['lib/libcudart.so*', 'lib/libcublas.so*', 'lib/libcublasLt.so*'] as const;
+
+/** llama.cpp's server images, by the aikitfile runtime they serve (`server: llama-server`). */
+export type LlamaServerImageId = 'cpu' | 'cuda' | 'applesilicon' | 'rocm';
+
+/**
+ * One of llama.cpp's official `llama-server` images (docs/docker.md and .devops/*.Dockerfile of
+ * ggml-org/llama.cpp): Ubuntu with the server at /app/llama-server and its libraries in /app.
+ * A llama-server image is built on it; its config is not inherited (the image config names
+ * entrypoint, command and env itself).
+ */
+export interface LlamaServerImage {
+  /** Image reference, pinned to one llama.cpp build by its `-b<build>` tag. */
+  ref: string;
+  /** Manifest-list digest; undefined = UNVERIFIED (no registry access). */
+  digest: string | undefined;
+  /** Architectures this runtime builds for with the image (the image may have more). */
+  arches: readonly Arch[];
+  /** Env entries the image config adds after PATH for this runtime. */
+  env: readonly string[];
+  description: string;
+}
+
+/** The build every llama-server image is pinned to; all four variants are cut from it. */
+export const LLAMA_SERVER_BUILD = 'b11347';
+
+/** The build-arg that replaces the llama-server image of whatever runtime the build uses. */
+export const LLAMA_SERVER_IMAGE_ARG = 'AIKIT_LLAMA_SERVER_IMAGE';
+
+/** The binary in every llama.cpp server image (and in scripts/llama-server-image.sh's stand-in). */
+export const LLAMA_SERVER_BINARY = '/app/llama-server';
+
+const llamacpp = (variant: string) => `ghcr.io/ggml-org/llama.cpp:server${variant}-${LLAMA_SERVER_BUILD}`;
+
+export const LLAMA_SERVER_IMAGES: Readonly<Record<LlamaServerImageId, LlamaServerImage>> = {
+  cpu: {
+    ref: llamacpp(''),
+    digest: undefined, // UNVERIFIED
+    arches: ['amd64', 'arm64'],
+    env: [],
+    description: 'llama.cpp server for CPU (all x86-64 and arm64 CPU variants, picked at start)',
+  },
+  cuda: {
+    // CUDA 12 (`server-cuda12-<build>`, also tagged `server-cuda-<build>`), on nvidia/cuda's runtime image.
+    ref: llamacpp('-cuda'),
+    digest: undefined, // UNVERIFIED
+    arches: ['amd64', 'arm64'],
+    // nvidia/cuda's own config, which is not inherited: what the NVIDIA container runtime reads.
+    env: [
+      'NVIDIA_VISIBLE_DEVICES=all',
+      'NVIDIA_DRIVER_CAPABILITIES=compute,utility',
+      'LD_LIBRARY_PATH=/usr/local/nvidia/lib:/usr/local/nvidia/lib64',
+    ],
+    description: 'llama.cpp server built for CUDA 12 (runtime cuda)',
+  },
+  applesilicon: {
+    // Vulkan build with Mesa's drivers; Apple Silicon Linux VMs (Podman/libkrun) expose Vulkan.
+    ref: llamacpp('-vulkan'),
+    digest: undefined, // UNVERIFIED
+    arches: ['arm64'],
+    env: [],
+    description: 'llama.cpp server built for Vulkan (runtime applesilicon, arm64)',
+  },
+  rocm: {
+    ref: llamacpp('-rocm'),
+    digest: undefined, // UNVERIFIED
+    arches: ['amd64'],
+    env: [],
+    description: 'llama.cpp server built for ROCm (runtime rocm, amd64)',
+  },
+};

@@ -16,6 +16,7 @@ import { stackingFor, stackLayers, type Layer } from './layers.js';
 import { planRuntime } from './matrix.js';
 import { modelFiles, type Metadata, type SourceSettings } from './models.js';
 import { runtimeParts } from './runtimes/index.js';
+import { llamaServerParts } from './runtimes/llama-server.js';
 
 export interface ConvertOptions {
   platform: Platform;
@@ -58,11 +59,12 @@ export interface ConvertResult {
  * layers below everything that changes more often.
  */
 export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResult {
+  if (spec.server === 'llama-server') return convertLlamaServer(spec, opts);
   const plan = planRuntime(spec, opts.platform, {
     locate: opts.locate,
     file: opts.source?.filename,
   });
-  const tag = opts.multiPlatform ? `[aikit ${opts.platform.os}/${opts.platform.architecture}]` : '[aikit]';
+  const tag = stepTag(opts);
   const at = (path: readonly (string | number)[]) => location(opts, path);
   const runtime = runtimeParts(plan, {
     platform: opts.platform,
@@ -73,23 +75,7 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
   });
 
-  const models: Layer[] = modelFiles(spec, {
-    ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
-    ...(opts.contextLocal ? { contextLocal: opts.contextLocal } : {}),
-    ...(opts.sources?.settings ? { settings: opts.sources.settings } : {}),
-    ...(opts.sources?.metadata ? { metadata: opts.sources.metadata } : {}),
-    locate: at,
-  }).map((f) => ({
-    // The directory first: BuildKit v0.25 gives directories that createDestPath makes the
-    // copy's mode (0444, so not traversable), older engines give them 0755.
-    action: mkdir(posix.dirname(f.dest), 0o755, { makeParents: true }).copy(f.source, f.srcPath, f.dest, {
-      mode: 0o444,
-      createDestPath: true,
-    }),
-    name: `[aikit] add model ${f.model.name} to ${f.dest}`,
-    location: f.location,
-  }));
-
+  const models = modelLayers(spec, opts);
   const small = templateAndConfigFiles(spec);
   const layers: Layer[] = [
     ...models,
@@ -109,6 +95,62 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     image: imageConfig(spec, opts.platform, opts.labels ?? {}, runtime.image),
     warnings: plan.warnings,
   };
+}
+
+/**
+ * `server: llama-server`: llama.cpp's server image, one layer per model file, then the preset
+ * and chat templates in one small layer. No LocalAI binary and no backend.
+ */
+function convertLlamaServer(spec: InferenceSpec, opts: ConvertOptions): ConvertResult {
+  const tag = stepTag(opts);
+  const parts = llamaServerParts(spec, {
+    platform: opts.platform,
+    artifacts: opts.artifacts,
+    tag,
+    imageDigest: (ref) => opts.imageDigests?.[ref],
+    ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
+    labels: opts.labels ?? {},
+    locate: opts.locate,
+    file: opts.source?.filename,
+  });
+  const layers: Layer[] = [
+    ...modelLayers(spec, opts),
+    {
+      action: parts.files,
+      name: '[aikit] write llama-server presets and chat templates',
+      location: location(opts, []),
+    },
+  ];
+  return {
+    state: stackLayers(parts.base, layers, stackingFor(opts.llbCaps), `${tag} stack ${layers.length} layers`),
+    image: parts.image,
+    warnings: parts.warnings,
+  };
+}
+
+function stepTag(opts: ConvertOptions): string {
+  return opts.multiPlatform ? `[aikit ${opts.platform.os}/${opts.platform.architecture}]` : '[aikit]';
+}
+
+/** One layer per model file, whichever server the image runs. */
+function modelLayers(spec: InferenceSpec, opts: ConvertOptions): Layer[] {
+  const at = (path: readonly (string | number)[]) => location(opts, path);
+  return modelFiles(spec, {
+    ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+    ...(opts.contextLocal ? { contextLocal: opts.contextLocal } : {}),
+    ...(opts.sources?.settings ? { settings: opts.sources.settings } : {}),
+    ...(opts.sources?.metadata ? { metadata: opts.sources.metadata } : {}),
+    locate: at,
+  }).map((f) => ({
+    // The directory first: BuildKit v0.25 gives directories that createDestPath makes the
+    // copy's mode (0444, so not traversable), older engines give them 0755.
+    action: mkdir(posix.dirname(f.dest), 0o755, { makeParents: true }).copy(f.source, f.srcPath, f.dest, {
+      mode: 0o444,
+      createDestPath: true,
+    }),
+    name: `[aikit] add model ${f.model.name} to ${f.dest}`,
+    location: f.location,
+  }));
 }
 
 /** One file op holds every template and the config, so templates never add ops. */

@@ -9,6 +9,7 @@ import {
   type LocalAIVersion,
   type MatrixRow,
 } from './catalog.js';
+import { planLlamaServer } from './runtimes/llama-server.js';
 
 // The platform × runtime × backend matrix (decision D15). The spec checks what one file can get
 // wrong on its own (unknown names, a backend that needs CUDA); this checks what depends on the
@@ -161,7 +162,9 @@ export function checkMatrix(
   const warnings: Issue[] = [];
   for (const p of platforms) {
     try {
-      warnings.push(...planRuntime(spec, p, opts).warnings);
+      const plan =
+        spec.server === 'llama-server' ? planLlamaServer(spec, p, opts) : planRuntime(spec, p, opts);
+      warnings.push(...plan.warnings);
     } catch (e) {
       if (!(e instanceof AikitError)) throw e;
       errors.push(e);

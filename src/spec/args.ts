@@ -32,7 +32,8 @@ export interface BuildArgEffect {
 
 /**
  * Applies `model` and `runtime` build-args to raw inference data, in place (reference §2.4):
- * `model` replaces models and config with one model and the generated config; a non-empty
+ * `model` replaces models and config with one model and the generated config (llama-server:
+ * the model only, as it reads no config); a non-empty
  * `runtime` overrides the file's. Bad values are reported without a range.
  */
 export function applyBuildArgs(
@@ -78,7 +79,8 @@ export function applyBuildArgs(
     } else {
       const name = modelNameFromArg(parsed.source);
       data['models'] = [{ name, source: model }];
-      data['config'] = generateInferenceConfig(name);
+      // llama-server serves the file under its name and reads no LocalAI config.
+      if (data['server'] !== 'llama-server') data['config'] = generateInferenceConfig(name);
       effect.modelsFromBuildArg = true;
     }
   }

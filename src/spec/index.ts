@@ -4,7 +4,15 @@ export { modelDestination, modelFileName, parseModelSource } from './sources.js'
 export type { SourceProblem, SourceResult } from './sources.js';
 export { applyBuildArgs, generateInferenceConfig, modelNameFromArg } from './args.js';
 export { aikitJsonSchema } from './json-schema.js';
-export { API_VERSION, BACKENDS, DATASET_TYPES, FINETUNE_TARGETS, RUNTIMES } from './schema.js';
+export {
+  API_VERSION,
+  BACKENDS,
+  DATASET_TYPES,
+  FINETUNE_TARGETS,
+  LLAMA_SERVER_MODEL_FIELDS,
+  RUNTIMES,
+  SERVERS,
+} from './schema.js';
 export type { Dataset, UnslothConfig } from './schema.js';
 export type {
   AikitSpec,
@@ -21,4 +29,5 @@ export type {
   OciSource,
   PromptTemplate,
   Runtime,
+  Server,
 } from './types.js';

@@ -3,6 +3,7 @@ import { AikitError, formatError, formatPath, type Issue } from '../util/errors.
 import { loadAikitfile, type FinetuneSpec, type InferenceSpec, type LoadOptions } from './index.js';
 
 const H = 'apiVersion: v1alpha1\n';
+const L = `${H}server: llama-server\n`;
 const F =
   'apiVersion: v1alpha1\nbaseModel: unsloth/llama\ndatasets: [{source: yahma/alpaca-cleaned, type: alpaca}]\n';
 const SHA = 'e4650dd6b45ef456066b11e4927f775eef4dd1e0e8473c3c0f27dd19ee13cc4e';
@@ -75,6 +76,30 @@ describe('every rule reports one located error', () => {
   ["config-map", H + "config:\n  unsloth: {}\n", "WRONG_TYPE", "expected a string, got a mapping", "config", "3:3"],
   ["ltm-comma", H + "loadToMemory: [\"a,b\"]\n", "INVALID_LOAD_TO_MEMORY", "loadToMemory entry \"a,b\" must not contain commas, backslashes or NUL", "loadToMemory[0]", "2:16"],
   ["ltm-dup", H + "models: [{name: a, source: a.gguf}]\nloadToMemory: [a, a]\n", "DUPLICATE_LOAD_TO_MEMORY", "loadToMemory lists \"a\" twice", "loadToMemory[1]", "3:19"],
+  ["server", H + "server: llama\n", "UNSUPPORTED_SERVER", "server \"llama\" is not supported", "server", "2:9"],
+  ["ls-ctx-localai", H + "models:\n  - name: m\n    source: m.gguf\n    contextSize: 4096\n", "LLAMA_SERVER_ONLY", "contextSize is a llama-server setting, but this aikitfile's server is localai (the default)", "models[0].contextSize", "5:5"],
+  ["ls-tpl-localai", H + "server: localai\nmodels:\n  - name: m\n    source: m.gguf\n    chatTemplate: \"{{ x }}\"\n", "LLAMA_SERVER_ONLY", "chatTemplate is a llama-server setting, but this aikitfile's server is localai", "models[0].chatTemplate", "6:5"],
+  ["ls-stop-localai", H + "models: [{name: m, source: m.gguf, stop: [x]}]\n", "LLAMA_SERVER_ONLY", "stop is a llama-server setting, but this aikitfile's server is localai (the default)", "models[0].stop", "2:36"],
+  ["ls-ngl-localai", H + "models: [{name: m, source: m.gguf, gpuLayers: 99}]\n", "LLAMA_SERVER_ONLY", "gpuLayers is a llama-server setting, but this aikitfile's server is localai (the default)", "models[0].gpuLayers", "2:36"],
+  ["ls-ngl-neg", L + "models: [{name: m, source: m.gguf, gpuLayers: -1}]\n", "OUT_OF_RANGE", "gpuLayers must be at least 0, got -1", "models[0].gpuLayers", "3:47"],
+  ["ls-ngl-word", L + "models: [{name: m, source: m.gguf, gpuLayers: most}]\n", "INVALID_GPU_LAYERS", "gpuLayers \"most\" is not a number of layers, \"auto\" or \"all\"", "models[0].gpuLayers", "3:47"],
+  ["ls-ctx-neg", L + "models: [{name: m, source: m.gguf, contextSize: -2}]\n", "OUT_OF_RANGE", "contextSize must be at least 0, got -2", "models[0].contextSize", "3:49"],
+  ["ls-backends", L + "backends: [llama-cpp]\nmodels: [{name: m, source: m.gguf}]\n", "LOCALAI_ONLY", "backends are LocalAI backends; a llama-server image runs llama.cpp only", "backends", "3:1"],
+  ["ls-config", L + "models: [{name: m, source: m.gguf}]\nconfig: |\n  - name: m\n", "LOCALAI_ONLY", "config is LocalAI model configuration, which llama-server does not read", "config", "4:1"],
+  ["ls-templates", L + "models:\n  - name: m\n    source: m.gguf\n    promptTemplates: [{name: chat, template: x}]\n", "LOCALAI_ONLY", "promptTemplates are Go templates for LocalAI; llama-server does not read them", "models[0].promptTemplates", "6:5"],
+  ["ls-2stop", L + "models:\n  - name: m\n    source: m.gguf\n    stop:\n      - \"<|im_end|>\"\n      - \"<|eot_id|>\"\n", "TOO_MANY_STOP_WORDS", "llama-server takes one stop word per model, got 2", "models[0].stop[1]", "8:9"],
+  ["ls-stop-semi", L + "models: [{name: m, source: m.gguf, stop: [\"a;b\"]}]\n", "INVALID_STOP_WORD", "stop word \"a;b\" cannot be written to llama-server's preset file", "models[0].stop[0]", "3:43"],
+  ["ls-stop-space", L + "models: [{name: m, source: m.gguf, stop: [\" x\"]}]\n", "INVALID_STOP_WORD", "stop word \" x\" cannot be written to llama-server's preset file", "models[0].stop[0]", "3:43"],
+  ["ls-stop-nl", L + "models: [{name: m, source: m.gguf, stop: [\"a\\nb\"]}]\n", "INVALID_STOP_WORD", "stop word \"a\\nb\" cannot be written to llama-server's preset file", "models[0].stop[0]", "3:43"],
+  ["ls-empty-stop", L + "models: [{name: m, source: m.gguf, stop: [\"\"]}]\n", "EMPTY_VALUE", "stop must not be empty", "models[0].stop[0]", "3:43"],
+  ["ls-name-comma", L + "models: [{name: \"a,b\", source: m.gguf}]\n", "INVALID_MODEL_NAME", "model name \"a,b\" cannot name a llama-server model", "models[0].name", "3:17"],
+  ["ls-name-bracket", L + "models: [{name: \"[x]\", source: m.gguf}]\n", "INVALID_MODEL_NAME", "model name \"[x]\" cannot name a llama-server model", "models[0].name", "3:17"],
+  ["ls-repo", L + "models: [{name: m, source: \"huggingface://o/r\"}]\n", "LLAMA_SERVER_NEEDS_FILE", "llama-server loads one GGUF file per model, not a whole repository", "models[0].source", "3:28"],
+  ["ls-path", L + "models: [{name: m, source: \"m#1.gguf\"}]\n", "INVALID_MODEL_PATH", "model file \"/models/m#1.gguf\" cannot be named in llama-server's preset file", "models[0].source", "3:28"],
+  ["ls-no-models", L, "NO_MODELS", "a llama-server image needs at least one model", "server", "2:9"],
+  ["ls-empty-models", L + "models: []\n", "NO_MODELS", "a llama-server image needs at least one model", "models", "3:9"],
+  ["ls-tpl-dest", L + "models:\n  - {name: x, source: a.jinja}\n  - {name: a, source: c.gguf, chatTemplate: t}\n", "DUPLICATE_DESTINATION", "chat template /models/a.jinja is also written by models[0]", "models[1].chatTemplate", "5:31"],
+  ["ls-preset-dest", L + "models: [{name: m, source: presets.ini}]\n", "DUPLICATE_DESTINATION", "model file /models/presets.ini is also written by the llama-server preset", "models[0].source", "3:28"],
   ["ft-nodata", H + "baseModel: x/y\n", "NO_DATASETS", "no datasets defined", "", "1:1"],
   ["ft-emptydata", H + "baseModel: x/y\ndatasets: []\n", "NO_DATASETS", "no datasets defined", "datasets", "3:11"],
   ["ft-2data", H + "baseModel: x/y\ndatasets:\n  - {source: a/b, type: alpaca}\n  - {source: c/d, type: alpaca}\n", "TOO_MANY_DATASETS", "only one dataset is supported at this time", "datasets", "4:3"],
@@ -107,6 +132,7 @@ describe('warnings', () => {
     ['config not yaml', H + 'config: "- a: [\\n"\n', 'CONFIG_NOT_YAML', 'config is not valid YAML: flow sequence in block collection must be sufficiently indented and end with a ]', 'config', '2:9'],
     ['config not a list', H + 'config: |\n  name: m\n', 'CONFIG_NOT_A_LIST', 'config is not a list of model configurations', 'config', '2:9'],
     ['loadToMemory unknown', H + 'models: [{name: m, source: m.gguf}]\nloadToMemory: [mm]\n', 'UNKNOWN_LOAD_TO_MEMORY', 'loadToMemory names "mm", which no model or config entry defines (did you mean "m"?)', 'loadToMemory[0]', '3:16'],
+    ['llama-server loadToMemory unknown', L + 'models: [{name: m, source: m.gguf}]\nloadToMemory: [m.gguf]\n', 'UNKNOWN_LOAD_TO_MEMORY', 'loadToMemory names "m.gguf", which no model defines', 'loadToMemory[0]', '4:16'],
     ['unknown quantize', F + 'output: {quantize: q4_k_n}\n', 'UNKNOWN_QUANTIZE', 'quantize "q4_k_n" is not a known Unsloth method (did you mean "q4_k_m"?)', 'output.quantize', '4:20'],
     ['unresolved yaml tag', H + 'config: !foo "- name: x"\n', 'YAML_WARNING', 'unresolved tag: !foo', '', '2:9'],
   ])('%s', (_title, yaml, code, message, path, at) => {
@@ -192,6 +218,62 @@ describe('build-args and options', () => {
     expect(warnings.map((w) => w.message)).toEqual([
       'build-arg model is ignored for a fine-tune aikitfile',
       'build-arg runtime is ignored for a fine-tune aikitfile',
+    ]);
+  });
+});
+
+describe('server: llama-server', () => {
+  it('loads the per-model settings and keeps LocalAI parts empty', () => {
+    const spec = inference(
+      `${L}debug: true\nruntime: cuda\nmodels:\n  - name: m\n    source: m.gguf\n    contextSize: 2048\n    chatTemplate: "{{ messages }}"\n    stop: ["<|im_end|>"]\n    gpuLayers: all\n  - {name: n, source: n.gguf, gpuLayers: 0}\nloadToMemory: [m]\n`,
+    );
+    expect(spec).toMatchObject({
+      server: 'llama-server',
+      debug: true,
+      runtime: 'cuda',
+      backends: [],
+      loadToMemory: ['m'],
+    });
+    expect(spec.config).toBeUndefined();
+    expect(spec.models[0]).toMatchObject({
+      contextSize: 2048,
+      chatTemplate: '{{ messages }}',
+      stop: ['<|im_end|>'],
+      gpuLayers: 'all',
+      promptTemplates: [],
+    });
+    expect(spec.models[1]).toEqual({
+      name: 'n',
+      source: { kind: 'local', path: 'n.gguf' },
+      promptTemplates: [],
+      gpuLayers: 0,
+      index: 1,
+    });
+  });
+
+  it('defaults to localai', () => {
+    expect(inference(`${H}models: [{name: m, source: m.gguf}]\n`).server).toBe('localai');
+  });
+
+  it('takes --build-arg model without generating a LocalAI config', () => {
+    const spec = inference(L, { buildArgs: { model: 'https://h.io/x.gguf' } });
+    expect(spec.models.map((m) => m.name)).toEqual(['x.gguf']);
+    expect(spec.config).toBeUndefined();
+  });
+
+  it('hints at server: llama-server and at the LocalAI equivalent', () => {
+    const [i] = errorsOf(`${H}models: [{name: m, source: m.gguf, contextSize: 4096}]\n`);
+    expect(i!.hint).toBe(
+      'add server: llama-server at the top level, or set context_size in the LocalAI config',
+    );
+  });
+
+  it('reports every LocalAI-only part at once', () => {
+    const yaml = `${L}backends: [llama-cpp]\nmodels:\n  - name: m\n    source: m.gguf\n    promptTemplates: [{name: chat, template: x}]\nconfig: "- name: m"\n`;
+    expect(errorsOf(yaml).map((i) => [i.code, formatPath(i.path ?? []), pos(i)])).toEqual([
+      ['LOCALAI_ONLY', 'backends', '3:1'],
+      ['LOCALAI_ONLY', 'models[0].promptTemplates', '7:5'],
+      ['LOCALAI_ONLY', 'config', '8:1'],
     ]);
   });
 });
@@ -336,6 +418,7 @@ describe('sample aikitfiles', () => {
     expect(inference(`${H}debug: true\n`)).toEqual({
       kind: 'inference',
       apiVersion: 'v1alpha1',
+      server: 'localai',
       debug: true,
       runtime: '',
       backends: [],

@@ -19,7 +19,7 @@ import { reportZodIssues, type ZodIssueContext } from './zod-issues.js';
 // Top-level keys that only the other kind of aikitfile has, for the unknown-key hint.
 const TO_INFERENCE = {
   kind: 'inference',
-  keys: ['debug', 'runtime', 'backends', 'models', 'loadToMemory'],
+  keys: ['server', 'debug', 'runtime', 'backends', 'models', 'loadToMemory'],
   why: 'this file is read as a fine-tune aikitfile because it has baseModel or datasets',
 };
 const TO_FINETUNE = {
@@ -137,6 +137,7 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
   const spec: InferenceSpec = {
     kind: 'inference',
     apiVersion: raw.apiVersion,
+    server: raw.server,
     debug: raw.debug,
     runtime: raw.runtime,
     backends: raw.backends,
@@ -148,6 +149,10 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
         source: parsed.source,
         ...(m.sha256 ? { sha256: m.sha256.replace(/^sha256:/, '').toLowerCase() } : {}),
         promptTemplates: m.promptTemplates.map((t) => ({ name: t.name, template: t.template })),
+        ...(m.contextSize !== undefined ? { contextSize: m.contextSize } : {}),
+        ...(m.chatTemplate !== undefined ? { chatTemplate: m.chatTemplate } : {}),
+        ...(m.stop !== undefined ? { stop: [...m.stop] } : {}),
+        ...(m.gpuLayers !== undefined ? { gpuLayers: m.gpuLayers } : {}),
         index,
       };
     }),

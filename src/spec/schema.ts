@@ -12,6 +12,10 @@ export const API_VERSION = 'v1alpha1';
 export const RUNTIMES = ['', 'cuda', 'applesilicon', 'rocm'] as const;
 /** `backends` values (D13). */
 export const BACKENDS = ['llama-cpp', 'diffusers', 'vllm', 'mamba', 'exllama2'] as const;
+/** `server` values: LocalAI (default) or llama.cpp's own llama-server. */
+export const SERVERS = ['localai', 'llama-server'] as const;
+/** Model fields that only llama-server reads (its preset keys), in the order they are documented. */
+export const LLAMA_SERVER_MODEL_FIELDS = ['contextSize', 'chatTemplate', 'stop', 'gpuLayers'] as const;
 /** Fine-tune `target` values. */
 export const FINETUNE_TARGETS = ['unsloth'] as const;
 /** Fine-tune `datasets[].type` values. */
@@ -119,7 +123,41 @@ export const ModelSchema = z
     promptTemplates: z
       .array(PromptTemplateSchema)
       .default([])
-      .describe('Prompt templates for this model, each written to /models/<name>.tmpl.'),
+      .describe('LocalAI only: prompt templates for this model, each written to /models/<name>.tmpl.'),
+    contextSize: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "llama-server only: the context size in tokens (preset key ctx-size). 0 or absent: the model's trained context length.",
+      ),
+    chatTemplate: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'llama-server only: a Jinja chat template, written byte for byte to /models/<name>.jinja and used with chat-template-file. Absent: the template in the GGUF file.',
+      ),
+    stop: z
+      .array(z.string().min(1))
+      .meta({ maxItems: 1 })
+      .optional()
+      .describe(
+        "llama-server only: a stop word (preset key reverse-prompt); generation ends when the model writes it. At most one, because llama-server's preset holds one per model; requests can send more in their stop list.",
+      ),
+    gpuLayers: z
+      .union(
+        [z.int().min(0), z.enum(['auto', 'all'])],
+        rule(
+          'INVALID_GPU_LAYERS',
+          (v) => `gpuLayers ${q(v)} is not a number of layers, "auto" or "all"`,
+          'give a whole number of layers (0 keeps the model on the CPU), "all" or "auto"',
+        ),
+      )
+      .optional()
+      .describe(
+        'llama-server only: how many layers to offload to the GPU (preset key n-gpu-layers): a number, "all", or "auto" (as many as fit; the server\'s default).',
+      ),
   })
   .describe('A model file (or repository) to put under /models.');
 
@@ -137,17 +175,28 @@ export const BackendSchema = z
     'LocalAI backend: "llama-cpp" (the default when none is given), "diffusers" and "vllm" (CUDA), "mamba" (LocalAI transformers, CUDA) or "exllama2" (CUDA, legacy LocalAI).',
   );
 
-/** An inference aikitfile: LocalAI with models, templates and config. */
+/** The `server` field. */
+export const ServerSchema = z
+  .enum(SERVERS)
+  .describe(
+    'The server in the image: "localai" (default) runs LocalAI with its backends, promptTemplates and config; "llama-server" runs llama.cpp\'s own OpenAI-compatible server, which serves each GGUF model under its name and takes its settings from the model fields contextSize, chatTemplate, stop and gpuLayers.',
+  );
+
+/** An inference aikitfile: a server (LocalAI or llama-server) with models and their settings. */
 export const InferenceSchema = z
   .strictObject({
     apiVersion: ApiVersionSchema,
-    debug: z.boolean().default(false).describe('Start LocalAI with --debug.'),
+    server: ServerSchema.default('localai'),
+    debug: z
+      .boolean()
+      .default(false)
+      .describe('Verbose server logs: LocalAI with --debug, llama-server with --verbose.'),
     runtime: RuntimeSchema.default(''),
     backends: z
       .array(BackendSchema)
       .meta({ maxItems: 1 })
       .default([])
-      .describe('Backends to install; at most one. Empty means llama-cpp.'),
+      .describe('LocalAI only: backends to install; at most one. Empty means llama-cpp.'),
     models: z
       .array(ModelSchema)
       .default([])
@@ -158,7 +207,7 @@ export const InferenceSchema = z
       .string()
       .optional()
       .describe(
-        'LocalAI model configuration (YAML, usually a | block), written byte for byte to /config.yaml and passed with --config-file. Replaced by the generated config when --build-arg model is set.',
+        'LocalAI only: the model configuration (YAML, usually a | block), written byte for byte to /config.yaml and passed with --config-file. Replaced by the generated config when --build-arg model is set.',
       ),
     loadToMemory: z
       .array(
@@ -176,9 +225,13 @@ export const InferenceSchema = z
           ),
       )
       .default([])
-      .describe('LocalAI model names to load into memory at start-up (LOCALAI_LOAD_TO_MEMORY).'),
+      .describe(
+        'Model names to load into memory at start-up: LOCALAI_LOAD_TO_MEMORY for LocalAI, load-on-startup for llama-server.',
+      ),
   })
-  .describe('An inference aikitfile: a LocalAI image serving the given models.');
+  .describe(
+    'An inference aikitfile: an image whose server (LocalAI or llama-server) serves the given models.',
+  );
 
 const UnslothSchema = z
   .strictObject({

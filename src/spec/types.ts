@@ -1,5 +1,5 @@
 import type { Issue, SourceRange } from '../util/errors.js';
-import type { BACKENDS, Dataset, FINETUNE_TARGETS, RUNTIMES, UnslothConfig } from './schema.js';
+import type { BACKENDS, Dataset, FINETUNE_TARGETS, RUNTIMES, SERVERS, UnslothConfig } from './schema.js';
 
 /** An http(s) download. */
 export interface HttpSource {
@@ -56,10 +56,22 @@ export interface Model {
   source: ModelSource;
   /** Lowercase 64-hex digest without the `sha256:` prefix. */
   sha256?: string;
+  /** LocalAI only. */
   promptTemplates: PromptTemplate[];
+  /** llama-server only: context size in tokens (`ctx-size`); 0 is the model's own. */
+  contextSize?: number;
+  /** llama-server only: Jinja chat template text, written to `/models/<name>.jinja`. */
+  chatTemplate?: string;
+  /** llama-server only: at most one stop word (`reverse-prompt`). */
+  stop?: string[];
+  /** llama-server only: layers to offload to the GPU (`n-gpu-layers`). */
+  gpuLayers?: number | 'auto' | 'all';
   /** Position in `models[]`, for locating the model's nodes. */
   index: number;
 }
+
+/** The server an inference image runs. */
+export type Server = (typeof SERVERS)[number];
 
 /** The accelerator runtime; `''` is CPU. */
 export type Runtime = (typeof RUNTIMES)[number];
@@ -70,13 +82,16 @@ export type Backend = (typeof BACKENDS)[number];
 export interface InferenceSpec {
   kind: 'inference';
   apiVersion: 'v1alpha1';
+  /** `localai` unless the file says `server: llama-server`. */
+  server: Server;
   debug: boolean;
   runtime: Runtime;
+  /** LocalAI only; always empty for llama-server. */
   backends: Backend[];
   models: Model[];
-  /** LocalAI config YAML, written byte for byte to /config.yaml; absent when the file has none. */
+  /** LocalAI config YAML, written byte for byte to /config.yaml; absent when the file has none (always for llama-server). */
   config?: string;
-  /** Model names for LOCALAI_LOAD_TO_MEMORY; empty when not set. */
+  /** Model names to load at start-up (LOCALAI_LOAD_TO_MEMORY, or llama-server's load-on-startup); empty when not set. */
   loadToMemory: string[];
 }
 

@@ -28,6 +28,7 @@ const SINGULAR: Record<string, string> = {
 const UNSUPPORTED_CODE: Record<string, string> = {
   apiVersion: 'UNSUPPORTED_API_VERSION',
   runtime: 'UNSUPPORTED_RUNTIME',
+  server: 'UNSUPPORTED_SERVER',
   backend: 'UNSUPPORTED_BACKEND',
   target: 'UNSUPPORTED_TARGET',
   'dataset type': 'UNSUPPORTED_DATASET_TYPE',

@@ -19,6 +19,7 @@ import {
 import type { Layer } from '../layers.js';
 import { planRuntime, runtimeEnv, type RuntimePlan } from '../matrix.js';
 import { redactUrl } from '../naming.js';
+import { llamaServerImageRefs } from './llama-server.js';
 
 /** What a runtime adds to the image config. */
 export interface RuntimeImage {
@@ -167,5 +168,6 @@ function withVllmToolchain(base: State, tag: string): State {
  * and `ConvertOptions.imageDigests`) before converting. Throws for a forbidden combination.
  */
 export function runtimeImageRefs(spec: InferenceSpec, artifacts: Artifacts, platform: Platform): string[] {
+  if (spec.server === 'llama-server') return llamaServerImageRefs(spec, artifacts, platform);
   return runtimeParts(planRuntime(spec, platform), { platform, artifacts, tag: '' }).imageRefs;
 }
