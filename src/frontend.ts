@@ -36,6 +36,9 @@ import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './spec/index
 import { AikitError, formatIssue, type Issue } from './util/errors.js';
 import { log } from './util/log.js';
 
+/** The largest aikitfile the frontend reads (1 MiB). */
+const MAX_AIKITFILE_BYTES = 1 << 20;
+
 /**
  * The frontend's build: read the aikitfile from the client, validate it, convert it once per
  * target platform, solve the graphs in parallel and return the images (dockerfile2llb's
@@ -49,6 +52,16 @@ export const buildAikit: BuildFunc = async (ctx) => {
     });
   }
   const file = await readAikitfile(ctx);
+  // Parsing costs about 1 s per MB; real aikitfiles are a few KB.
+  if (file.data.length > MAX_AIKITFILE_BYTES) {
+    throw new AikitError(
+      'AIKITFILE_TOO_LARGE',
+      `${file.filename} is ${file.data.length} bytes; an aikitfile may have at most ${MAX_AIKITFILE_BYTES}`,
+      {
+        hint: 'keep model weights and large configurations out of the aikitfile: name them as model sources',
+      },
+    );
+  }
   const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
 
   let loaded: LoadedSpec;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -92,8 +93,10 @@ export async function readOciTar(path: string): Promise<PlatformImage[]> {
     for (const layer of doc.layers) {
       let data = blob(layer.digest);
       if (layer.mediaType.endsWith('gzip')) data = gunzipSync(data);
+      // BuildKit reuses a layer's existing blob whatever its compression (without
+      // force-compression), so a zstd export on the shared engine leaves zstd layers behind.
       else if (layer.mediaType.endsWith('zstd'))
-        throw new Error('zstd layers are not supported by this reader');
+        data = execFileSync('zstd', ['-d', '-c', '-q'], { input: data, maxBuffer: 1 << 30 });
       for (const e of await untar(data)) applyEntry(files, e.header, e.data);
     }
     const platform = [config.os, config.architecture, config.variant].filter(Boolean).join('/');

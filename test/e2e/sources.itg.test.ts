@@ -184,6 +184,9 @@ models:
     const tarBytes = await readFile(tar);
     expect(tarBytes.includes(canary)).toBe(false);
     expect(JSON.stringify(image!.config)).not.toContain(canary);
+    // The layers are compressed in the tarball: look at every file of the unpacked image too.
+    for (const [path, f] of image!.files) expect(f.data.includes(canary), path).toBe(false);
+    expect(JSON.stringify(image!.config.history ?? [])).not.toContain(canary);
     expect(r.output).not.toContain(canary);
     const engineHome = process.env['AIKIT_ENGINE_HOME'] ?? '/var/lib/aikit-engine';
     const daemonLog = await readFile(join(engineHome, 'modern/dockerd.log'), 'utf8').catch(() => '');
