@@ -391,8 +391,8 @@ describe('hostile input is rejected with a located, clear error', () => {
     [
       '20,000 nested flow sequences',
       `apiVersion: v1alpha1\nx: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`,
-      'YAML_SYNTAX',
-      /./,
+      'YAML_TOO_DEEP',
+      /nests too deeply/,
     ],
   ];
   it.each(cases)('%s', (_what, text, code, message) => {

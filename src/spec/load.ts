@@ -63,7 +63,12 @@ export function loadAikitfile(text: string, filename: string, opts: LoadOptions 
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    r.error('YAML_SYNTAX', [], lowerFirst(e instanceof Error ? e.message : String(e)));
+    const deep = e instanceof RangeError;
+    r.error(
+      deep ? 'YAML_TOO_DEEP' : 'YAML_SYNTAX',
+      [],
+      deep ? 'the document nests too deeply to read' : lowerFirst(e instanceof Error ? e.message : String(e)),
+    );
     return fail();
   }
   if (!isRecord(data)) {
@@ -125,6 +130,14 @@ function yamlIssue(r: Reporter, map: SourceMap, e: YAMLError, severity: Issue['s
     e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : severity === 'error' ? 'YAML_SYNTAX' : 'YAML_WARNING';
   const message = lowerFirst(e.message.split('\n')[0]!);
   const range = map.range(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1));
+  // The parser recurses per nesting level; a stack overflow means the document nests absurdly.
+  if (/maximum call stack/i.test(message)) {
+    r.error('YAML_TOO_DEEP', [], 'the document nests too deeply to read', {
+      range,
+      hint: 'an aikitfile needs only a few levels of nesting; check for a runaway [ or { or an indentation staircase',
+    });
+    return;
+  }
   if (severity === 'error') r.error(code, [], message, { range });
   else r.warn(code, [], message, { range });
 }
