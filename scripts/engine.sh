@@ -320,15 +320,17 @@ start_daemon() {
   printf '\n=== %s: starting dockerd from Debian %s\n' "$(date -Is)" "$suite" >>"$LOGFILE"
   # dockerd finds containerd, docker-proxy and docker-init on its own PATH;
   # setsid detaches it from this shell's session so it outlives the caller;
-  # fd 9 (the `up` lock) is closed so the daemon does not hold the lock forever.
-  PATH="$root/usr/sbin:$root/usr/bin:$root/usr/libexec/docker:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    setsid "$root/usr/sbin/dockerd" \
+  # fd 9 (the `up` lock) is closed so the daemon does not hold the lock forever;
+  # it runs from / because the checkout that starts it may be deleted while the engine
+  # lives on for other checkouts, and BuildKit's git source fails in a vanished cwd.
+  (cd / && PATH="$root/usr/sbin:$root/usr/bin:$root/usr/libexec/docker:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    exec setsid "$root/usr/sbin/dockerd" \
     --config-file "$DAEMON_JSON" \
     --data-root "$data_root" \
     --exec-root "$EXEC_ROOT" \
     --pidfile "$PIDFILE" \
     --host "unix://$SOCKET" \
-    </dev/null >>"$LOGFILE" 2>&1 9>&- &
+    </dev/null >>"$LOGFILE" 2>&1 9>&-) &
   local started=$!
 
   local deadline=$((SECONDS + START_TIMEOUT))
