@@ -5,17 +5,22 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle.mjs scripts/bundle.mjs
+COPY scripts/bundle.mjs scripts/code-cache-loader.cjs scripts/
 COPY src src
 COPY proto proto
-RUN node scripts/bundle.mjs /out/aikit/main.mjs && rm -f /out/aikit/*.LEGAL.txt \
-    && cp -r proto /out/aikit/proto && rm /out/aikit/proto/README.md
+RUN node scripts/bundle.mjs /out/aikit/frontend.cjs && rm -f /out/aikit/*.LEGAL.txt \
+    && cp scripts/code-cache-loader.cjs /out/aikit/main.cjs
+
+# A V8 code cache is only valid for the node that made it: make it with the runtime's own.
+FROM gcr.io/distroless/nodejs20-debian12 AS cache
+COPY --from=build /out/aikit /aikit
+RUN ["/nodejs/bin/node", "-e", "process.env.AIKIT_WRITE_CODE_CACHE='1'; require('/aikit/main.cjs')"]
 
 FROM gcr.io/distroless/nodejs20-debian12
-COPY --from=build /out/aikit /aikit
-ENV AIKIT_PROTO_DIR=/aikit/proto/ NODE_ENV=production
+COPY --from=cache /aikit /aikit
+ENV NODE_ENV=production
 LABEL moby.buildkit.frontend.network.none="true" \
       moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs" \
       org.opencontainers.image.title="aikit" \
       org.opencontainers.image.source="https://github.com/kaito-project/aikit"
-ENTRYPOINT ["/nodejs/bin/node", "/aikit/main.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "/aikit/main.cjs"]

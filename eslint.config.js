@@ -35,4 +35,12 @@ export default tseslint.config(
   { files: ['src/util/**/*.ts'], rules: forbid('spec', 'llb', 'convert', 'gateway', 'cli', 'frontend') },
   { files: ['src/cli/**/*.ts'], rules: { ...forbid('gateway', 'frontend'), 'no-console': 'off' } },
   { files: ['test/**/*.ts', 'scripts/**', 'bench/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', setTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,21 +1,35 @@
 // Bundles the frontend into one ESM file: one file to read at start-up instead of hundreds of
 // modules is most of the frontend's cold-start budget, and it keeps node_modules out of the image.
 import { build } from 'esbuild';
+import protobuf from 'protobufjs';
 
-const outfile = process.argv[2] ?? 'build/frontend/main.mjs';
+// Every proto the frontend uses, precompiled to protobufjs JSON: gateway.proto imports the rest.
+const protoRoot = new protobuf.Root();
+protoRoot.resolvePath = (_origin, target) =>
+  target.startsWith('google/protobuf/') || target.startsWith('/') ? target : `proto/${target}`;
+protoRoot.loadSync(
+  ['github.com/moby/buildkit/frontend/gateway/pb/gateway.proto', 'google/rpc/status.proto'],
+  { keepCase: true },
+);
+protoRoot.resolveAll();
+
+// CommonJS output, so that scripts/code-cache-loader.cjs can run it through vm.Script with a
+// V8 code cache (Node 20 has no module compile cache); `node frontend.cjs` works as well.
+const outfile = process.argv[2] ?? 'build/frontend/frontend.cjs';
 const result = await build({
   entryPoints: ['src/main.ts'],
   outfile,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   minify: true,
   legalComments: 'linked',
   metafile: true,
-  // CommonJS dependencies (grpc-js, protobufjs, pino) call require(); give the ESM bundle one.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  define: {
+    __AIKIT_PROTO_JSON__: JSON.stringify(JSON.stringify(protoRoot.toJSON())),
+    // Only the from-source fallback for finding proto/ reads it; the bundle carries the protos.
+    'import.meta.url': JSON.stringify('file:///aikit/frontend.cjs'),
   },
   logLevel: 'warning',
 });

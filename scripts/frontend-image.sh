@@ -18,10 +18,9 @@ rootfs=$work/rootfs
 mkdir -p "$rootfs/aikit" "$rootfs/usr/bin" "$rootfs/tmp"
 chmod 1777 "$rootfs/tmp"
 
-node scripts/bundle.mjs "$rootfs/aikit/main.mjs"
-rm -f "$rootfs/aikit/main.mjs.LEGAL.txt"
-cp -r proto "$rootfs/aikit/proto"
-rm -f "$rootfs/aikit/proto/README.md"
+node scripts/bundle.mjs "$rootfs/aikit/frontend.cjs"
+rm -f "$rootfs/aikit/frontend.cjs.LEGAL.txt"
+cp scripts/code-cache-loader.cjs "$rootfs/aikit/main.cjs"
 
 node_bin=$(readlink -f "$(command -v node)")
 cp "$node_bin" "$rootfs/usr/bin/node"
@@ -32,11 +31,14 @@ ldd "$node_bin" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while re
   cp -L "$lib" "$rootfs$lib"
 done
 
+# The code cache is only valid for the V8 that made it: make it with the node that goes in.
+AIKIT_WRITE_CODE_CACHE=1 "$node_bin" "$rootfs/aikit/main.cjs" </dev/null >/dev/null 2>&1 || true
+test -s "$rootfs/aikit/frontend.cjs.cache" || echo "warning: no V8 code cache was written" >&2
+
 version=$(node -p "require('./package.json').version")
 caps='moby.buildkit.frontend.inputs'
 tar -C "$rootfs" -c . | docker import \
-  -c 'ENTRYPOINT ["/usr/bin/node", "/aikit/main.mjs"]' \
-  -c 'ENV AIKIT_PROTO_DIR=/aikit/proto/' \
+  -c 'ENTRYPOINT ["/usr/bin/node", "/aikit/main.cjs"]' \
   -c 'ENV NODE_ENV=production' \
   -c 'LABEL moby.buildkit.frontend.network.none="true"' \
   -c "LABEL moby.buildkit.frontend.caps=\"$caps\"" \

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { Definition, Platform } from '../llb/index.js';
-import { protoDir } from '../util/proto-dir.js';
+import { bundledProtoJson, protoDir } from '../util/proto-dir.js';
 
 const GATEWAY_PROTO = 'github.com/moby/buildkit/frontend/gateway/pb/gateway.proto';
 const STATUS_PROTO = 'google/rpc/status.proto';
@@ -70,20 +70,19 @@ let statusType: protobuf.Type | undefined;
 
 /** The LLBBridge package as grpc-js sees it, loaded once (the fake bridge in tests serves it too). */
 export function loadGateway(): grpc.GrpcObject {
+  const options = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true };
+  const json = bundledProtoJson();
   packageCache ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(GATEWAY_PROTO, {
-      includeDirs: [protoDir()],
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: false,
-      oneofs: true,
-    }),
+    json
+      ? protoLoader.fromJSON(json, options)
+      : protoLoader.loadSync(GATEWAY_PROTO, { includeDirs: [protoDir()], ...options }),
   );
   return packageCache;
 }
 
 function loadStatusType(): protobuf.Type {
+  const json = bundledProtoJson();
+  if (!statusType && json) statusType = protobuf.Root.fromJSON(json).lookupType('google.rpc.Status');
   if (!statusType) {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) =>

@@ -14,3 +14,20 @@ export function protoDir(): string {
   }
   throw new Error('cannot find the proto/ directory; set AIKIT_PROTO_DIR');
 }
+
+// Set by scripts/bundle.mjs: the protos as protobufjs JSON, so the frontend image parses no
+// .proto text at start-up (about 80 ms of the cold start). Absent when running from source.
+declare const __AIKIT_PROTO_JSON__: string | undefined;
+
+let bundled: Record<string, unknown> | null | undefined;
+
+/** The bundled proto descriptors (protobufjs `Root.toJSON()` form), if this is the bundle. */
+export function bundledProtoJson(): Record<string, unknown> | undefined {
+  if (bundled === undefined) {
+    bundled =
+      typeof __AIKIT_PROTO_JSON__ === 'string'
+        ? (JSON.parse(__AIKIT_PROTO_JSON__) as Record<string, unknown>)
+        : null;
+  }
+  return bundled ?? undefined;
+}
