@@ -31,6 +31,7 @@ import {
   parsePlatform,
   type Platform,
   type SourceInfo,
+  type State,
 } from './llb/index.js';
 import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './spec/index.js';
 import { AikitError, formatIssue, type Issue } from './util/errors.js';
@@ -204,7 +205,7 @@ function targetPlatforms(ctx: FrontendContext): Platform[] {
 async function readAikitfile(
   ctx: FrontendContext,
 ): Promise<{ data: Uint8Array; vertex: string; filename: string }> {
-  const { client, opts, caps } = ctx;
+  const { opts, caps } = ctx;
   if (opts.remoteContext) return readRemoteAikitfile(ctx, opts.remoteContext);
   const state = local(opts.dockerfileLocal, {
     sessionId: opts.sessionFor(opts.dockerfileLocal),
@@ -213,16 +214,32 @@ async function readAikitfile(
     ...(caps.llbCaps.has('source.local.differ') ? { differ: 'none' as const } : {}),
     name: `[internal] load aikitfile ${opts.filename}`,
   });
-  const def = marshal(state, { caps: caps.llbCaps });
-  const refId = await client.solve(def);
+  return readFromSource(ctx, state, opts.filename, {
+    where: 'the build',
+    hint: 'name the file with -f, e.g. docker buildx build -f aikitfile.yaml .',
+  });
+}
+
+/**
+ * Solves a one-source graph and reads the aikitfile from it; a missing file becomes a user
+ * error that says where it was looked for.
+ */
+async function readFromSource(
+  ctx: FrontendContext,
+  state: State,
+  filename: string,
+  missing: { where: string; hint: string },
+): Promise<{ data: Uint8Array; vertex: string; filename: string }> {
+  const def = marshal(state, { caps: ctx.caps.llbCaps });
+  const refId = await ctx.client.solve(def);
   try {
-    const data = await client.readFile(refId, opts.filename);
-    return { data, vertex: digestOf(def.def[0]!), filename: opts.filename };
+    const data = await ctx.client.readFile(refId, filename);
+    return { data, vertex: digestOf(def.def[0]!), filename };
   } catch (e) {
     if (e instanceof BuildkitError && /no such file|not found/i.test(e.message)) {
-      throw new AikitError('AIKITFILE_NOT_FOUND', `cannot read ${opts.filename} from the build`, {
+      throw new AikitError('AIKITFILE_NOT_FOUND', `cannot read ${filename} from ${missing.where}`, {
         cause: e,
-        hint: 'name the file with -f, e.g. docker buildx build -f aikitfile.yaml .',
+        hint: missing.hint,
       });
     }
     throw e;
@@ -257,7 +274,7 @@ function isGitUrl(url: string): boolean {
  * the repository out and the aikitfile is read from it, `-f` relative to the subdir.
  */
 async function readGitAikitfile(ctx: FrontendContext, url: string) {
-  const { client, caps, opts } = ctx;
+  const { opts } = ctx;
   const hash = url.indexOf('#');
   const remote = hash < 0 ? url : url.slice(0, hash);
   const [ref, subdir] = hash < 0 ? ['', ''] : url.slice(hash + 1).split(':', 2);
@@ -266,20 +283,10 @@ async function readGitAikitfile(ctx: FrontendContext, url: string) {
     ...(subdir ? { subdir } : {}),
     name: `[internal] load git source ${redactUrl(remote)}${ref ? `#${ref}` : ''}`,
   });
-  const def = marshal(state, { caps: caps.llbCaps });
-  const refId = await client.solve(def);
-  try {
-    const data = await client.readFile(refId, opts.filename);
-    return { data, vertex: digestOf(def.def[0]!), filename: opts.filename };
-  } catch (e) {
-    if (e instanceof BuildkitError && /no such file|not found/i.test(e.message)) {
-      throw new AikitError('AIKITFILE_NOT_FOUND', `cannot read ${opts.filename} from ${redactUrl(remote)}`, {
-        cause: e,
-        hint: 'name the aikitfile inside the repository with -f (relative to the #ref:subdir)',
-      });
-    }
-    throw e;
-  }
+  return readFromSource(ctx, state, opts.filename, {
+    where: redactUrl(remote),
+    hint: 'name the aikitfile inside the repository with -f (relative to the #ref:subdir)',
+  });
 }
 
 /**

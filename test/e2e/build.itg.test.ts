@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, localaiStandIn, sha256Hex } from '../fixtures/artifacts.js';
-import { TEST_BASE_IMAGE } from '../fixtures/images.js';
-import { STAND_IN_IMAGES } from '../fixtures/runtime-images.js';
+import { cpuBuildArgs } from '../fixtures/runtime-images.js';
 import { buildx, fixtureCounts, makeContext, resetFixtureCounts, run } from './harness.js';
 import { readOciTar } from './oci.js';
 
@@ -47,11 +46,7 @@ ${(opts.config ?? config)
   .join('\n')}`;
 }
 
-const artifactArgs = {
-  AIKIT_BASE_IMAGE: TEST_BASE_IMAGE,
-  AIKIT_LOCALAI_URL: `${fixtureUrl}/localai/local-ai-{arch}`,
-  AIKIT_BACKEND_IMAGE_LLAMA_CPP: STAND_IN_IMAGES.backends['cpu-llama-cpp'],
-};
+const artifactArgs = cpuBuildArgs(fixtureUrl);
 
 describe('an aikitfile becomes a LocalAI image on a real engine', () => {
   let context: string;

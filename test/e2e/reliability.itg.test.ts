@@ -6,19 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
-import { TEST_BASE_IMAGE } from '../fixtures/images.js';
-import { STAND_IN_IMAGES } from '../fixtures/runtime-images.js';
+import { cpuBuildArgs } from '../fixtures/runtime-images.js';
 import { buildx, makeContext, ROOT, run, serveFixture } from './harness.js';
 import { readOciTar } from './oci.js';
 
 // Issue 7: load, cancellation and reproducibility on a real engine.
 const fixtureUrl = inject('fixtureUrl');
 const env = { ...process.env, ...inject('engine') };
-const artifactArgs = {
-  AIKIT_BASE_IMAGE: TEST_BASE_IMAGE,
-  AIKIT_LOCALAI_URL: `${fixtureUrl}/localai/local-ai-{arch}`,
-  AIKIT_BACKEND_IMAGE_LLAMA_CPP: STAND_IN_IMAGES.backends['cpu-llama-cpp'],
-};
+const artifactArgs = cpuBuildArgs(fixtureUrl);
 
 const aikitfile = (name: string, url: string, sha: string, extra = '') =>
   `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: ${name}\n    source: ${url}\n    sha256: ${sha}\nconfig: |\n  - name: ${name}\n    parameters:\n      model: ${name}.gguf\n${extra}`;

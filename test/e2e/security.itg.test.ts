@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { TEST_BASE_IMAGE } from '../fixtures/images.js';
-import { STAND_IN_IMAGES } from '../fixtures/runtime-images.js';
+import { cpuBuildArgs } from '../fixtures/runtime-images.js';
 import { buildx, makeContext, run } from './harness.js';
 
 // Issue 7: hostile build contexts and inputs on a real engine. Path traversal, absolute paths,
@@ -11,11 +10,7 @@ import { buildx, makeContext, run } from './harness.js';
 // sources.itg.test.ts.
 const fixtureUrl = inject('fixtureUrl');
 const env = { ...process.env, ...inject('engine') };
-const artifactArgs = {
-  AIKIT_BASE_IMAGE: TEST_BASE_IMAGE,
-  AIKIT_LOCALAI_URL: `${fixtureUrl}/localai/local-ai-{arch}`,
-  AIKIT_BACKEND_IMAGE_LLAMA_CPP: STAND_IN_IMAGES.backends['cpu-llama-cpp'],
-};
+const artifactArgs = cpuBuildArgs(fixtureUrl);
 const local = (source: string) =>
   `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: m\n    source: ${source}\n`;
 

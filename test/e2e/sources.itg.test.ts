@@ -5,19 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
-import { TEST_BASE_IMAGE } from '../fixtures/images.js';
 import { startRegistry } from '../fixtures/registry.js';
-import { STAND_IN_IMAGES } from '../fixtures/runtime-images.js';
+import { cpuBuildArgs } from '../fixtures/runtime-images.js';
 import { buildx, makeContext, ROOT, run, serveFixture } from './harness.js';
 import { readOciTar, type PlatformImage } from './oci.js';
 
 const fixtureUrl = inject('fixtureUrl');
 const env = { ...process.env, ...inject('engine') };
-const artifactArgs = {
-  AIKIT_BASE_IMAGE: TEST_BASE_IMAGE,
-  AIKIT_LOCALAI_URL: `${fixtureUrl}/localai/local-ai-{arch}`,
-  AIKIT_BACKEND_IMAGE_LLAMA_CPP: STAND_IN_IMAGES.backends['cpu-llama-cpp'],
-};
+const artifactArgs = cpuBuildArgs(fixtureUrl);
 const httpModel = fixtureBytes('tiny-http.gguf', 64 * 1024);
 
 async function buildToOci(
