@@ -46,4 +46,4 @@ tar -C "$rootfs" -c . | docker import \
   -c "LABEL org.opencontainers.image.version=\"$version\"" \
   - "$tag" >/dev/null
 size=$(docker image inspect "$tag" --format '{{.Size}}')
-echo "built frontend image $tag ($((size / 1024 / 1024)) MiB unpacked)" >&2
+echo "built frontend image $tag ($((size / 1024 / 1024)) MiB as the engine stores it)" >&2
