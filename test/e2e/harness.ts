@@ -52,7 +52,8 @@ export function run(
 }
 
 export interface BuildOptions {
-  file: string;
+  /** `-f`; omitted for a remote aikitfile given as the context. */
+  file?: string;
   context: string;
   platforms?: string[];
   buildArgs?: Record<string, string>;
@@ -62,18 +63,27 @@ export interface BuildOptions {
   load?: boolean;
   noCache?: boolean;
   progress?: 'plain' | 'rawjson';
+  /** `--secret` values, e.g. `id=hf-token,env=HF_AUTH`. */
+  secrets?: string[];
 }
 
-export async function buildx(env: NodeJS.ProcessEnv, o: BuildOptions): Promise<RunResult> {
-  const args = ['buildx', 'build', '-f', o.file, `--progress=${o.progress ?? 'plain'}`, '--provenance=false'];
+/** The `docker` arguments of a `buildx build`, for callers that spawn it themselves. */
+export function buildxArgs(o: BuildOptions): string[] {
+  const args = ['buildx', 'build', ...(o.file ? ['-f', o.file] : [])];
+  args.push(`--progress=${o.progress ?? 'plain'}`, '--provenance=false');
   if (o.platforms) args.push('--platform', o.platforms.join(','));
   for (const [k, v] of Object.entries(o.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
   if (o.output) args.push('--output', o.output);
   if (o.tag) args.push('-t', o.tag);
   if (o.load) args.push('--load');
   if (o.noCache) args.push('--no-cache');
+  for (const secret of o.secrets ?? []) args.push('--secret', secret);
   args.push(o.context);
-  return run('docker', args, { env });
+  return args;
+}
+
+export function buildx(env: NodeJS.ProcessEnv, o: BuildOptions): Promise<RunResult> {
+  return run('docker', buildxArgs(o), { env });
 }
 
 /** A fresh build context directory with the given files. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
-import { buildx, makeContext, ROOT, run, serveFixture } from './harness.js';
+import { buildx, buildxArgs, makeContext, ROOT, run, serveFixture } from './harness.js';
 import { readOciTar } from './oci.js';
 
 // Issue 7: load, cancellation and reproducibility on a real engine.
@@ -79,16 +79,13 @@ describe('a build cancelled mid-download', () => {
   it('leaves no image, and the next build succeeds', async () => {
     const tag = `aikit-e2e/cancelled:${Date.now().toString(36)}`;
     const ctx = await makeContext({ 'aikitfile.yaml': aikitfile('slow', url, sha256Hex(body)) });
-    const args = [
-      'buildx',
-      'build',
-      '-f',
-      join(ctx, 'aikitfile.yaml'),
-      '--progress=plain',
-      '--provenance=false',
-    ];
-    for (const [k, v] of Object.entries(artifactArgs)) args.push('--build-arg', `${k}=${v}`);
-    args.push('-t', tag, '--load', ctx);
+    const args = buildxArgs({
+      file: join(ctx, 'aikitfile.yaml'),
+      context: ctx,
+      buildArgs: artifactArgs,
+      tag,
+      load: true,
+    });
     const child = spawn('docker', args, { env, stdio: 'ignore' });
     const deadline = Date.now() + 120_000;
     let exited = false;

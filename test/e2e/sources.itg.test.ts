@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { startRegistry } from '../fixtures/registry.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
-import { buildx, makeContext, ROOT, run, serveFixture } from './harness.js';
+import { buildx, makeContext, ROOT, serveFixture } from './harness.js';
 import { readOciTar, type PlatformImage } from './oci.js';
 
 const fixtureUrl = inject('fixtureUrl');
@@ -52,16 +52,7 @@ describe('model sources on a real engine', () => {
       `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: remote\n    source: ${fixtureUrl}/models/tiny-http.gguf\n    sha256: ${sha256Hex(httpModel)}\n`,
     );
     const tar = join(await mkdtemp(join(tmpdir(), 'aikit-remote-')), 'image.tar');
-    const args = [
-      'buildx',
-      'build',
-      '--progress=plain',
-      '--provenance=false',
-      '--output',
-      `type=oci,dest=${tar}`,
-    ];
-    for (const [k, v] of Object.entries(artifactArgs)) args.push('--build-arg', `${k}=${v}`);
-    const r = await run('docker', [...args, url], { env });
+    const r = await buildx(env, { context: url, buildArgs: artifactArgs, output: `type=oci,dest=${tar}` });
     expect(r.code, r.output).toBe(0);
     const [image] = await readOciTar(tar);
     expect(file(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
@@ -97,10 +88,12 @@ describe('model sources on a real engine', () => {
     try {
       await waitForPort(port);
       const tar = join(root, 'image.tar');
-      const args = ['buildx', 'build', '-f', 'aikitfile.yaml', '--progress=plain', '--provenance=false'];
-      for (const [k, v] of Object.entries(artifactArgs)) args.push('--build-arg', `${k}=${v}`);
-      args.push('--output', `type=oci,dest=${tar}`, `git://127.0.0.1:${port}/repo.git#release:deploy`);
-      const r = await run('docker', args, { env });
+      const r = await buildx(env, {
+        file: 'aikitfile.yaml',
+        context: `git://127.0.0.1:${port}/repo.git#release:deploy`,
+        buildArgs: artifactArgs,
+        output: `type=oci,dest=${tar}`,
+      });
       expect(r.code, r.output).toBe(0);
       const [image] = await readOciTar(tar);
       expect(file(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
@@ -155,17 +148,16 @@ models:
       AIKIT_HF_TOKEN_SECRET: 'hf-token',
     };
     const tar = join(await mkdtemp(join(tmpdir(), 'aikit-hf-')), 'image.tar');
-    const args = [
-      'buildx',
-      'build',
-      '-f',
-      join(ctx, 'aikitfile.yaml'),
-      '--progress=plain',
-      '--provenance=false',
-    ];
-    for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
-    args.push('--secret', 'id=hf-token,env=AIKIT_TEST_HF_AUTH', '--output', `type=oci,dest=${tar}`, ctx);
-    const r = await run('docker', args, { env: { ...env, AIKIT_TEST_HF_AUTH: bearer } });
+    const r = await buildx(
+      { ...env, AIKIT_TEST_HF_AUTH: bearer },
+      {
+        file: join(ctx, 'aikitfile.yaml'),
+        context: ctx,
+        buildArgs,
+        secrets: ['id=hf-token,env=AIKIT_TEST_HF_AUTH'],
+        output: `type=oci,dest=${tar}`,
+      },
+    );
     expect(r.code, r.output).toBe(0);
 
     const [image] = await readOciTar(tar);
