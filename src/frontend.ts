@@ -64,16 +64,24 @@ export const buildAikit: BuildFunc = async (ctx) => {
     );
   }
   const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
-
-  let loaded: LoadedSpec;
+  // Every user error from here on can point into the aikitfile: one boundary attaches it.
   try {
-    loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), file.filename, {
-      buildArgs: opts.buildArgs,
-    });
+    return await buildFromAikitfile(ctx, file, source);
   } catch (e) {
-    if (e instanceof AikitError) return { kind: 'error', status: userErrorStatus(e, source) };
+    if (e instanceof AikitError) return userError(e, source);
     throw e;
   }
+};
+
+async function buildFromAikitfile(
+  ctx: FrontendContext,
+  file: { vertex: string; filename: string },
+  source: SourceInfo,
+): Promise<ReturnPayload> {
+  const { opts } = ctx;
+  const loaded = loadAikitfile(Buffer.from(source.data).toString('utf8'), file.filename, {
+    buildArgs: opts.buildArgs,
+  });
   await sendWarnings(ctx, [...loaded.warnings, ...unusedBuildArgs(opts.buildArgs)], file.vertex, source);
   const spec = loaded.spec;
   if (spec.kind !== 'inference') {
@@ -81,60 +89,43 @@ export const buildAikit: BuildFunc = async (ctx) => {
       hint: 'this release builds inference images; fine-tuning is planned',
     });
   }
-  if (opts.remoteContext) {
-    const m = spec.models.find((x) => x.source.kind === 'local');
-    if (m) {
-      return userError(
-        new AikitError(
-          'LOCAL_SOURCE_IN_REMOTE_BUILD',
-          `model ${m.name} names a local file, but the build has no local context`,
+  const local = opts.remoteContext ? spec.models.find((x) => x.source.kind === 'local') : undefined;
+  if (local) {
+    throw new AikitError(
+      'LOCAL_SOURCE_IN_REMOTE_BUILD',
+      `model ${local.name} names a local file, but the build has no local context`,
+      {
+        file: file.filename,
+        issues: [
           {
-            file: file.filename,
-            issues: [
-              {
-                severity: 'error',
-                code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
-                message: `model ${m.name}: a context path cannot be read when building from ${opts.remoteContext}`,
-                hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',
-                path: ['models', m.index, 'source'],
-                ...rangeOf(loaded, ['models', m.index, 'source']),
-              },
-            ],
+            severity: 'error',
+            code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
+            message: `model ${local.name}: a context path cannot be read when building from ${opts.remoteContext}`,
+            hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',
+            path: ['models', local.index, 'source'],
+            ...rangeOf(loaded, ['models', local.index, 'source']),
           },
-        ),
-        source,
-      );
-    }
+        ],
+      },
+    );
   }
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
   const platforms = targetPlatforms(ctx);
   // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (D15);
   // allowed ones may warn (D8: runtime cuda on arm64 builds the CPU image).
-  try {
-    await sendWarnings(
-      ctx,
-      checkMatrix(spec, platforms, { locate: (p) => loaded.locate(p), file: file.filename }),
-      file.vertex,
-      source,
-    );
-  } catch (e) {
-    if (e instanceof AikitError) return userError(e, source);
-    throw e;
-  }
+  const matrixWarnings = checkMatrix(spec, platforms, {
+    locate: (p) => loaded.locate(p),
+    file: file.filename,
+  });
+  await sendWarnings(ctx, matrixWarnings, file.vertex, source);
   const settings = sourceSettings(opts.buildArgs);
-  let metadata: Metadata;
-  try {
-    metadata = await readMetadata(ctx, spec, settings, loaded, source);
-  } catch (e) {
-    if (e instanceof AikitError && e.issues.length > 0) return userError(e, source);
-    throw e;
-  }
+  const metadata = await readMetadata(ctx, spec, settings, loaded, source);
   const multi = platforms.length > 1;
   const inputs: BuildInputs = { spec, loaded, source, artifacts, multi, sources: { settings, metadata } };
   const results = await Promise.all(platforms.map((platform) => buildPlatform(ctx, inputs, platform)));
   return resultPayload(results, multi);
-};
+}
 
 /** What every platform's conversion shares. */
 interface BuildInputs {
