@@ -96,14 +96,21 @@ function unknownKey(ctx: ZodIssueContext, path: KeyPath, key: string): void {
   );
 }
 
-function wrongType(ctx: ZodIssueContext, path: KeyPath, expected: string): void {
+/**
+ * zod reports an absent key as a wrong type, and an absent literal (apiVersion) as a wrong value;
+ * both are really a missing key. Reports it as such and says so.
+ */
+function reportedAsMissing(ctx: ZodIssueContext, path: KeyPath): boolean {
   const parent = path.slice(0, -1);
   const key = path[path.length - 1];
   const holder = valueAt(ctx.data, parent);
-  if (typeof key === 'string' && isRecord(holder) && !(key in holder)) {
-    missingKey(ctx, parent, key, holder);
-    return;
-  }
+  if (typeof key !== 'string' || !isRecord(holder) || key in holder) return false;
+  missingKey(ctx, parent, key, holder);
+  return true;
+}
+
+function wrongType(ctx: ZodIssueContext, path: KeyPath, expected: string): void {
+  if (reportedAsMissing(ctx, path)) return;
   const value = valueAt(ctx.data, path);
   const want = TYPE_NAMES[expected] ?? expected;
   let hint: string | undefined;
@@ -121,7 +128,7 @@ function wrongType(ctx: ZodIssueContext, path: KeyPath, expected: string): void 
     hint = `remove the quotes: ${value}`;
   } else if (expected === 'boolean' && typeof value === 'string' && /^(?:y|n|yes|no|on|off)$/i.test(value)) {
     hint = 'write true or false (YAML 1.2 reads yes/no/on/off as strings)';
-  } else if (path.length === 1 && key === 'config' && isRecord(value) && expected === 'string') {
+  } else if (path.length === 1 && path[0] === 'config' && isRecord(value) && expected === 'string') {
     hint =
       'an inference config is LocalAI model configuration as a string (use config: |); a file is a fine-tune aikitfile only when it has baseModel or datasets';
   }
@@ -155,14 +162,7 @@ function missingKey(
 }
 
 function unsupported(ctx: ZodIssueContext, path: KeyPath, values: readonly unknown[]): void {
-  const parent = path.slice(0, -1);
-  const key = path[path.length - 1];
-  const holder = valueAt(ctx.data, parent);
-  // zod reports an absent literal (apiVersion) as a wrong value rather than a missing key.
-  if (typeof key === 'string' && isRecord(holder) && !(key in holder)) {
-    missingKey(ctx, parent, key, holder);
-    return;
-  }
+  if (reportedAsMissing(ctx, path)) return;
   const value = valueAt(ctx.data, path);
   const what = label(path);
   const options = values.filter((v): v is string => typeof v === 'string');
