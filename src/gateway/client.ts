@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { Definition, Platform } from '../llb/index.js';
-import { bundledProtoJson, protoDir } from '../util/proto-dir.js';
+import { bundledProtoJson, bundledProtoRoot, protoDir } from '../util/proto-dir.js';
 
 const GATEWAY_PROTO = 'github.com/moby/buildkit/frontend/gateway/pb/gateway.proto';
 const STATUS_PROTO = 'google/rpc/status.proto';
@@ -81,8 +81,7 @@ export function loadGateway(): grpc.GrpcObject {
 }
 
 function loadStatusType(): protobuf.Type {
-  const json = bundledProtoJson();
-  if (!statusType && json) statusType = protobuf.Root.fromJSON(json).lookupType('google.rpc.Status');
+  statusType ??= bundledProtoRoot()?.lookupType('google.rpc.Status');
   if (!statusType) {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) =>

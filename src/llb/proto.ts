@@ -1,6 +1,6 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import { bundledProtoJson, protoDir } from '../util/proto-dir.js';
+import { bundledProtoRoot, protoDir } from '../util/proto-dir.js';
 
 const OPS_PROTO = 'github.com/moby/buildkit/solver/pb/ops.proto';
 
@@ -9,12 +9,8 @@ let root: protobuf.Root | undefined;
 /** The protobufjs root with BuildKit's `pb` package, loaded once on first use. */
 export function opsRoot(): protobuf.Root {
   if (root) return root;
-  const json = bundledProtoJson();
-  if (json) {
-    root = protobuf.Root.fromJSON(json);
-    root.resolveAll();
-    return root;
-  }
+  root = bundledProtoRoot();
+  if (root) return root;
   const r = new protobuf.Root();
   // Imports are written as Go-style paths rooted at proto/; google/protobuf/* never reaches here
   // because protobufjs serves its bundled copies first.

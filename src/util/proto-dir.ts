@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -30,4 +31,17 @@ export function bundledProtoJson(): Record<string, unknown> | undefined {
         : null;
   }
   return bundled ?? undefined;
+}
+
+let bundledRoot: protobuf.Root | undefined;
+
+/** One resolved protobufjs root over the bundled descriptors, shared by llb and the gateway. */
+export function bundledProtoRoot(): protobuf.Root | undefined {
+  const json = bundledProtoJson();
+  if (!json) return undefined;
+  if (!bundledRoot) {
+    bundledRoot = protobuf.Root.fromJSON(json);
+    bundledRoot.resolveAll();
+  }
+  return bundledRoot;
 }
