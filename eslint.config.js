@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-// The layer rule (DEVELOPERS.md, style.md §3): spec and llb are leaves; convert sees spec and llb;
-// gateway sees llb; only src/frontend.ts joins convert and gateway; cli uses spec, convert and llb.
+// The layer rule (DEVELOPERS.md, style.md §3): aikitfile and llb are leaves; convert sees aikitfile and llb;
+// gateway sees llb; only src/frontend.ts joins convert and gateway; cli uses aikitfile, convert and llb.
 const forbid = (...layers) => ({
   'no-restricted-imports': [
     'error',
@@ -28,11 +28,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/spec/**/*.ts'], rules: forbid('llb', 'convert', 'gateway', 'cli', 'frontend') },
-  { files: ['src/llb/**/*.ts'], rules: forbid('spec', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/aikitfile/**/*.ts'], rules: forbid('llb', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/llb/**/*.ts'], rules: forbid('aikitfile', 'convert', 'gateway', 'cli', 'frontend') },
   { files: ['src/convert/**/*.ts'], rules: forbid('gateway', 'cli', 'frontend') },
-  { files: ['src/gateway/**/*.ts'], rules: forbid('spec', 'convert', 'cli', 'frontend') },
-  { files: ['src/util/**/*.ts'], rules: forbid('spec', 'llb', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/gateway/**/*.ts'], rules: forbid('aikitfile', 'convert', 'cli', 'frontend') },
+  { files: ['src/util/**/*.ts'], rules: forbid('aikitfile', 'llb', 'convert', 'gateway', 'cli', 'frontend') },
   { files: ['src/cli/**/*.ts'], rules: { ...forbid('gateway', 'frontend'), 'no-console': 'off' } },
   { files: ['test/**/*.ts', 'scripts/**', 'bench/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
   {

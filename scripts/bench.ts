@@ -19,7 +19,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { convert } from '../src/convert/index.js';
 import { marshal } from '../src/llb/index.js';
-import { loadAikitfile, type InferenceSpec } from '../src/spec/index.js';
+import { loadAikitfile, type InferenceSpec } from '../src/aikitfile/index.js';
 import { defaultFixtures, fixtureBytes, sha256Hex } from '../test/fixtures/artifacts.js';
 import { buildRuntimeStandIns, STAND_IN_IMAGES } from '../test/fixtures/runtime-images.js';
 import { startFixtureServer } from '../test/fixtures/server.js';

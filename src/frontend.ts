@@ -33,7 +33,7 @@ import {
   type SourceInfo,
   type State,
 } from './llb/index.js';
-import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './spec/index.js';
+import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './aikitfile/index.js';
 import { AikitError, formatIssue, type Issue } from './util/errors.js';
 import { log } from './util/log.js';
 

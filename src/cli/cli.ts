@@ -19,7 +19,7 @@ import {
   parsePlatform,
   type Platform,
 } from '../llb/index.js';
-import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../spec/index.js';
+import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
 import { formatSmokeReport, smoke } from './smoke.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dumpDefinition, marshal, parsePlatform, type DumpEntry } from '../llb/index.js';
-import { loadAikitfile, type InferenceSpec } from '../spec/index.js';
+import { loadAikitfile, type InferenceSpec } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import { resolveArtifacts } from './artifacts.js';
 import { convert, type ConvertOptions } from './convert.js';

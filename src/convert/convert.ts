@@ -8,7 +8,7 @@ import {
   type SourceLocation,
   type State,
 } from '../llb/index.js';
-import type { InferenceSpec } from '../spec/index.js';
+import type { InferenceSpec } from '../aikitfile/index.js';
 import type { Issue, SourceRange } from '../util/errors.js';
 import type { Artifacts } from './artifacts.js';
 import { imageConfig, type ImageConfig } from './image-config.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { marshal } from '../llb/index.js';
-import { loadAikitfile } from '../spec/index.js';
+import { loadAikitfile } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import {
   checkMatrix,

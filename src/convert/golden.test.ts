@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dumpDefinition, marshal, parsePlatform } from '../llb/index.js';
-import { loadAikitfile } from '../spec/index.js';
+import { loadAikitfile } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import { resolveArtifacts } from './artifacts.js';
 import { convert } from './convert.js';

@@ -1,5 +1,5 @@
 import type { Platform } from '../llb/index.js';
-import type { InferenceSpec, Model } from '../spec/index.js';
+import type { InferenceSpec, Model } from '../aikitfile/index.js';
 import { redactUrl } from './naming.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,5 +1,5 @@
 import { formatPlatform, type Platform } from '../llb/index.js';
-import type { Backend, InferenceSpec, Runtime } from '../spec/index.js';
+import type { Backend, InferenceSpec, Runtime } from '../aikitfile/index.js';
 import { AikitError, type Issue, type SourceRange } from '../util/errors.js';
 import {
   BACKEND_IMAGES,

@@ -6,7 +6,7 @@ import {
   type InferenceSpec,
   type Model,
   type OciSource,
-} from '../spec/index.js';
+} from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import { redactUrl } from './naming.js';
 

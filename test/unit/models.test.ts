@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convert, resolveArtifacts } from '../../src/convert/index.js';
 import { encodeDefinition, marshal, parsePlatform } from '../../src/llb/index.js';
-import { loadAikitfile, type InferenceSpec, type LoadOptions } from '../../src/spec/index.js';
+import { loadAikitfile, type InferenceSpec, type LoadOptions } from '../../src/aikitfile/index.js';
 
 const modelsDir = path.resolve(import.meta.dirname, '..', '..', 'models');
 const SYNTAX = '#syntax=ghcr.io/kaito-project/aikit/aikit:latest';

@@ -1,5 +1,5 @@
 import { copy, http, image, mkdir, type Platform, type State } from '../../llb/index.js';
-import type { InferenceSpec } from '../../spec/index.js';
+import type { InferenceSpec } from '../../aikitfile/index.js';
 import { AikitError } from '../../util/errors.js';
 import {
   backendImageRef,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dumpDefinition, marshal, parsePlatform } from '../../llb/index.js';
-import { loadAikitfile, type InferenceSpec } from '../../spec/index.js';
+import { loadAikitfile, type InferenceSpec } from '../../aikitfile/index.js';
 import { AikitError } from '../../util/errors.js';
 import { ARTIFACT_ARGS, resolveArtifacts } from '../artifacts.js';
 import { LLAMA_SERVER_IMAGES } from '../catalog.js';

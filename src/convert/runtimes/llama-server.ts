@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { formatPlatform, image, mkdir, type FileAction, type Platform, type State } from '../../llb/index.js';
-import { modelDestination, type InferenceSpec, type Model, type Runtime } from '../../spec/index.js';
+import { modelDestination, type InferenceSpec, type Model, type Runtime } from '../../aikitfile/index.js';
 import { AikitError, type Issue } from '../../util/errors.js';
 import { llamaServerImageRef, type Artifacts } from '../artifacts.js';
 import { LLAMA_SERVER_BINARY, LLAMA_SERVER_IMAGES, type Arch, type LlamaServerImageId } from '../catalog.js';

@@ -1,4 +1,4 @@
-// The spec layer's public API: everything else in src/spec is private to it.
+// The aikitfile language's public API: everything else in src/aikitfile is private to it.
 export { loadAikitfile } from './load.js';
 export { modelDestination, modelFileName, parseModelSource } from './sources.js';
 export type { SourceProblem, SourceResult } from './sources.js';
