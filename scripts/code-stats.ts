@@ -112,19 +112,22 @@ function functions(s: Source): Fn[] {
   return out;
 }
 
-// Import specifiers of a file: static imports, re-exports and import('...') with a literal.
-function importSpecifiers(sf: ts.SourceFile): string[] {
-  const out: string[] = [];
+// Import specifiers of a file: static imports, re-exports and import('...') with a literal, each
+// marked whether it is erased at run time (`import type`, `export type`; with verbatimModuleSyntax
+// an `import { type A }` stays as an import for its side effects).
+function importSpecifiers(sf: ts.SourceFile): { spec: string; typeOnly: boolean }[] {
+  const out: { spec: string; typeOnly: boolean }[] = [];
   walk(sf, (n) => {
     if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) {
-      if (ts.isStringLiteral(n.moduleSpecifier)) out.push(n.moduleSpecifier.text);
+      const typeOnly = ts.isImportDeclaration(n) ? n.importClause?.isTypeOnly === true : n.isTypeOnly;
+      if (ts.isStringLiteral(n.moduleSpecifier)) out.push({ spec: n.moduleSpecifier.text, typeOnly });
     } else if (
       ts.isCallExpression(n) &&
       n.expression.kind === ts.SyntaxKind.ImportKeyword &&
       n.arguments[0] !== undefined &&
       ts.isStringLiteralLike(n.arguments[0])
     ) {
-      out.push(n.arguments[0].text);
+      out.push({ spec: n.arguments[0].text, typeOnly: false });
     }
   });
   return out;
@@ -294,20 +297,24 @@ export function codeStats(dir: string, extraCalls: string[] = []): string {
   // 3. Import graph by top-level folder, then file cycles.
   const known = new Set(sources.map((s) => s.rel));
   const fileGraph = new Map<string, Set<string>>();
+  const runtimeGraph = new Map<string, Set<string>>();
   const folderEdges = new Map<string, Map<string, number>>();
   for (const s of sources) {
     const targets = new Set<string>();
+    const runtimeTargets = new Set<string>();
     const from = nodeOf(s.rel);
     const edges = folderEdges.get(from) ?? new Map<string, number>();
     folderEdges.set(from, edges);
-    for (const spec of importSpecifiers(s.sf)) {
+    for (const { spec, typeOnly } of importSpecifiers(s.sf)) {
       const target = resolveImport(s.rel, spec, known);
       if (target === undefined) continue;
       targets.add(target);
+      if (!typeOnly) runtimeTargets.add(target);
       const to = nodeOf(target);
       if (to !== from) edges.set(to, (edges.get(to) ?? 0) + 1);
     }
     fileGraph.set(s.rel, targets);
+    runtimeGraph.set(s.rel, runtimeTargets);
   }
   section(
     'Imports between top-level parts of src (import statements, type-only included):',
@@ -317,12 +324,21 @@ export function codeStats(dir: string, extraCalls: string[] = []): string {
       return `  ${from} -> ${list === '' ? '(nothing)' : list}`;
     }),
   );
+  const runtimeCycles = cycles(runtimeGraph);
   section(
-    'Import cycles between files:',
+    'Import cycles between files (components of the file graph):',
     cycles(fileGraph).flatMap((scc) => {
       const loop = loopThrough(scc, fileGraph);
+      const atRunTime = runtimeCycles.filter((r) => scc.includes(r[0]!));
+      const inside = atRunTime.flat().length;
+      const note =
+        inside === scc.length
+          ? ''
+          : inside === 0
+            ? ' (only through import type)'
+            : ` (at run time only ${atRunTime.map((r) => r.join(', ')).join('; ')})`;
       return [
-        `  ${scc.length} files: ${scc.join(', ')}`,
+        `  ${scc.length} files: ${scc.join(', ')}${note}`,
         ...(scc.length > 2 ? [`    e.g. ${loop.join(' -> ')}`] : []),
       ];
     }),

@@ -94,6 +94,9 @@ beforeAll(() => {
       '',
     ].join('\n'),
   );
+  // gamma's files import each other's types only: a cycle that is erased at run time.
+  write('src/gamma/a.ts', "import type { B } from './b.js';\nexport type A = { b?: B };\n");
+  write('src/gamma/b.ts', "import type { A } from './a.js';\nexport type B = { a?: A };\n");
   // A top-level file is its own node.
   write('src/frontend.ts', "import { one } from './alpha/one.js';\nexport const f = () => one('localai');\n");
   // Test files are not counted, however long or branchy.
@@ -133,14 +136,18 @@ describe('scripts/code-stats.ts', () => {
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
   });
 
-  it('draws the import graph by top-level part and finds the file cycle', () => {
+  it('draws the import graph by top-level part and finds the file cycles, marking type-only ones', () => {
     const s = sections(codeStats(dir));
     expect(s.get('Imports between top-level parts of src (import statements, type-only included)')).toEqual([
       'alpha -> beta 1',
       'beta -> alpha 2',
       'frontend -> alpha 1',
+      'gamma -> (nothing)',
     ]);
-    expect(s.get('Import cycles between files')).toEqual(['2 files: src/alpha/one.ts, src/beta/two.ts']);
+    expect(s.get('Import cycles between files (components of the file graph)')).toEqual([
+      '2 files: src/alpha/one.ts, src/beta/two.ts',
+      '2 files: src/gamma/a.ts, src/gamma/b.ts (only through import type)',
+    ]);
   });
 
   it('finds branches on a server kind, not types, labels or defaults', () => {
