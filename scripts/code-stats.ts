@@ -92,10 +92,8 @@ function functionName(node: ts.FunctionLikeDeclaration): string {
   if (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return propertyName(parent.name);
   if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken)
     return parent.left.getText();
-  if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
-    const callee = ts.isCallExpression(parent) ? parent.expression : parent.expression;
-    return `<argument of ${calleeName(callee)}>`;
-  }
+  if (ts.isCallExpression(parent) || ts.isNewExpression(parent))
+    return `<argument of ${calleeName(parent.expression)}>`;
   if (ts.isExportAssignment(parent)) return '<default export>';
   return '<anonymous>';
 }
@@ -287,7 +285,7 @@ export function codeStats(dir: string, extraCalls: string[] = []): string {
   // 2. Long functions.
   const fns = sources
     .flatMap(functions)
-    .sort((a, b) => b.lines - a.lines || byPathThenLine(a.at, b.at))
+    .sort((a, b) => b.lines - a.lines || byPathThenLine(a.at, b.at) || (a.name < b.name ? -1 : 1))
     .slice(0, TOP_FUNCTIONS);
   section(
     `Longest ${TOP_FUNCTIONS} functions:`,
