@@ -176,7 +176,8 @@ export function combinationProblem(
       message: `${named} only supports the ${offered.join(', ')} backend, not ${backend}`,
     };
   }
-  // A CPU image: the backend exists only with an accelerator runtime.
+  // A CPU image: the backend exists only with an accelerator runtime (today every backend but
+  // llama-cpp needs cuda, hence BACKEND_NEEDS_CUDA).
   const [needed] = rows.filter((c) => c.backend === backend).map((c) => c.runtime);
   if (needed === undefined) {
     return {
