@@ -83,11 +83,13 @@ export function loadAikitfile(text: string, filename: string, opts: LoadOptions 
   }
 
   const kind = aikitfileKind(data);
-  const checked = withoutAbsentNulls(data, kindSchema(kind)) as Record<string, unknown>;
+  const schema = kindSchema(kind);
+  const checked = withoutAbsentNulls(data, schema) as Record<string, unknown>;
   const ctx: ValidateContext = { reporter: r, findInValue: (path, re) => map.findInValue(path, re) };
   const checkShape = (): LengthProblem[] =>
     reportSchemaErrors(schemaErrors(kind, checked), {
       data: checked,
+      schema,
       rules: kind === 'finetune' ? FinetuneSchema : InferenceSchema,
       otherKindKeys: OTHER_KIND[kind],
       sourceOf: (path) => map.textOf(path),

@@ -13,6 +13,8 @@ import { NO_DATASETS_HINT } from './validate.js';
 export interface SchemaProblemContext {
   /** The document as checked (plain data, optional nulls dropped). */
   data: unknown;
+  /** The JSON Schema the data was checked against, for the keys a mapping accepts. */
+  schema: SchemaNode;
   /** The zod schema of the same kind: it carries the codes and wording of the pattern rules. */
   rules: z.ZodType;
   /** Top-level keys of the other kind of aikitfile, for a hint when a key belongs there. */
@@ -75,7 +77,7 @@ export function reportSchemaErrors(
         missingKey(ctx, path, String(params['missingProperty']));
         break;
       case 'additionalProperties':
-        unknownKey(ctx, path, String(params['additionalProperty']), e.parentSchema as SchemaNode);
+        unknownKey(ctx, path, String(params['additionalProperty']), schemaAt(ctx.schema, e.schemaPath));
         break;
       case 'type':
         wrongType(ctx, path, String(params['type']));
@@ -261,6 +263,18 @@ function ruleBroken(ctx: SchemaProblemContext, path: KeyPath): void {
   else ctx.reporter.error('INVALID_VALUE', path, `${label(path)} ${show(value)} is not valid`);
 }
 
+/** The schema node that holds the keyword at an ajv schema path (`#/properties/x/additionalProperties`). */
+function schemaAt(root: SchemaNode, schemaPath: string): SchemaNode {
+  let node: unknown = root;
+  for (const seg of schemaPath.split('/').slice(1, -1)) {
+    node =
+      isRecord(node) || Array.isArray(node) ? (node as Record<string, unknown>)[unescape(seg)] : undefined;
+  }
+  return isRecord(node) ? (node as SchemaNode) : {};
+}
+
+const unescape = (seg: string) => seg.replace(/~1/g, '/').replace(/~0/g, '~');
+
 /** The user's word for the field at a path: its key, or the singular of its list. */
 function label(path: KeyPath): string {
   const last = path[path.length - 1];
@@ -277,7 +291,7 @@ function toKeyPath(data: unknown, pointer: string): KeyPath {
   const path: (string | number)[] = [];
   let cur = data;
   for (const raw of pointer.split('/').slice(1)) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const seg = unescape(raw);
     const key = Array.isArray(cur) ? Number(seg) : seg;
     path.push(key);
     cur = valueAt(cur, [key]);
