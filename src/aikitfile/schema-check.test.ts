@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { aikitfileKind, schemaErrors, validatorFor } from './schema-check.js';
 
 describe('schema check', () => {
-  it('compiles each kind once', () => {
-    expect(validatorFor('inference')).toBe(validatorFor('inference'));
-    expect(validatorFor('finetune')).not.toBe(validatorFor('inference'));
+  it('has its own check for each kind', () => {
+    const ft = { apiVersion: 'v1alpha1', baseModel: 'a/b', datasets: [{ source: 'c/d', type: 'alpaca' }] };
+    expect(validatorFor('finetune')(ft)).toBe(true);
+    expect(validatorFor('inference')(ft)).toBe(false);
+    expect(validatorFor('inference')({ apiVersion: 'v1alpha1', debug: true })).toBe(true);
   });
 
   it('tells the kinds apart as the reference does (D1)', () => {
