@@ -17,6 +17,8 @@ import {
   formatPlatform,
   marshal,
   parsePlatform,
+  renderGraph,
+  type GraphFormat,
   type Platform,
 } from '../llb/index.js';
 import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
@@ -35,7 +37,8 @@ commands:
 options:
   --platform p[,p]  target platform(s) (default linux/amd64; convert takes one)
   --build-arg k=v   a build-arg, as with docker buildx build (repeatable)
-  --format f        convert output: pb (default, pipe to buildctl) or json (readable dump)
+  --format f        convert output: pb (default, pipe to buildctl), json (readable dump),
+                    dot or mermaid (the build graph: downloads, layers, as buildx names them)
   --server s        smoke: localai or llama-server (default: the image's label)
   --model m         smoke: a model to ask (repeatable; default: the image's label)
   --timeout s       smoke: seconds to wait for readiness and for each answer (default 120)
@@ -107,7 +110,8 @@ export async function runCli(argv: string[]): Promise<number> {
         if (platforms.length !== 1)
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
-        if (format !== 'pb' && format !== 'json') return usage(`unknown --format ${format}; use pb or json`);
+        if (format !== 'pb' && format !== 'json' && format !== 'dot' && format !== 'mermaid')
+          return usage(`unknown --format ${format}; use pb, json, dot or mermaid`);
         return await convertFile(file, platforms[0]!, buildArgs, format);
       }
       default:
@@ -226,7 +230,7 @@ async function convertFile(
   file: string,
   platform: Platform,
   buildArgs: Record<string, string>,
-  format: 'pb' | 'json',
+  format: 'pb' | 'json' | GraphFormat,
 ): Promise<number> {
   const loaded = load(file, buildArgs);
   if (loaded.spec.kind !== 'inference') {
@@ -237,6 +241,7 @@ async function convertFile(
   const metadata = await fetchMetadata(loaded, settings);
   const def = marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
   if (format === 'json') process.stdout.write(`${JSON.stringify(dumpDefinition(def), null, 2)}\n`);
-  else process.stdout.write(encodeDefinition(def));
+  else if (format === 'pb') process.stdout.write(encodeDefinition(def));
+  else process.stdout.write(renderGraph([{ title: formatPlatform(platform), def }], format));
   return 0;
 }

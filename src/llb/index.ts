@@ -4,6 +4,19 @@
 export { Caps, type CapID } from './caps.js';
 export { digestOf } from './digest.js';
 export { dumpDefinition, type DumpEntry } from './dump.js';
+export {
+  graphOf,
+  GRAPH_FORMATS,
+  renderGraph,
+  toDot,
+  toMermaid,
+  type Graph,
+  type GraphEdge,
+  type GraphFormat,
+  type GraphNode,
+  type NodeKind,
+  type Panel,
+} from './graph.js';
 export type { RunMount, RunOptions } from './exec.js';
 export {
   copy,
