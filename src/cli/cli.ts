@@ -23,6 +23,7 @@ import {
 } from '../llb/index.js';
 import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
+import { formatInspectReport, inspectImage } from './inspect.js';
 import { formatSmokeReport, smoke } from './smoke.js';
 
 const USAGE = `usage: aikit <command> [options]
@@ -31,6 +32,7 @@ commands:
   validate <file>   check an aikitfile; prints every problem with file:line:col
   convert <file>    write the BuildKit LLB definition of an aikitfile to stdout
   smoke <image>     run an image, wait until it is ready, ask each model one question
+  inspect <image>   list a local image's layers: size and what each holds (model, runtime, ...)
   schema            print the aikitfile JSON Schema
   artifacts         list the AIKIT_* build-args that redirect downloads, with defaults
 
@@ -95,6 +97,10 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(`${formatSmokeReport(report).join('\n')}\n`);
         return report.ok ? 0 : 1;
       }
+      case 'inspect':
+        if (rest.length !== 1) return usage('inspect takes exactly one image');
+        process.stdout.write(`${formatInspectReport(await inspectImage(rest[0]!)).join('\n')}\n`);
+        return 0;
       case 'artifacts':
         for (const a of [...ARTIFACT_ARGS, ...SOURCE_ARGS]) {
           process.stdout.write(`${a.name}\n  ${a.description}\n  default: ${a.default || '(none)'}\n`);
