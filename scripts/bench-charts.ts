@@ -144,7 +144,7 @@ export function chartSpecs(f: BenchFigures): Record<string, TopLevelSpec> {
         height: { step: 18 },
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          y: { field: 'output', type: 'nominal', title: null, sort: null },
+          y: { field: 'output', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
           yOffset: { field: 'builder', sort: ['aikitfile', 'Dockerfile'] },
           x: { field: 'ms', type: 'quantitative', title: 'milliseconds' },
           color: color(['aikitfile', 'Dockerfile']),
