@@ -68,6 +68,8 @@ describe('partOf', () => {
     ['models/chatMsg.tmpl', 'templates and config'],
     ['models/aikit-config.yaml', 'templates and config'],
     ['models/presets.ini', 'templates and config'],
+    ['config.yaml', 'templates and config'],
+    ['configuration/settings.json', 'templates and config'],
     ['usr/bin/local-ai', 'runtime'],
     ['./app/llama-server', 'runtime'],
     ['backends/cpu-llama-cpp/llama-cpp', 'backend'],

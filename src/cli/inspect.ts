@@ -23,6 +23,7 @@ export function partOf(path: string): Part {
   const p = path.replace(/^\.?\//, '');
   if (p.startsWith('backends/')) return 'backend';
   if (p.startsWith('models/')) return CONFIG_FILE.test(p) ? 'templates and config' : 'model';
+  if (p === 'config.yaml' || p.startsWith('configuration/')) return 'templates and config';
   if (RUNTIME_FILES.has(p)) return 'runtime';
   return 'base';
 }
