@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,17 @@ describe('readSavedArchive + layersOf', () => {
     // Sizes are the uncompressed layer tars: at least the bytes of their files.
     expect(layers[1]!.size).toBeGreaterThanOrEqual(20_000);
     expect(layers[1]!.size % 512).toBe(0);
+  });
+
+  it('reads a large gzip layer given in one piece (the read waits for the decompression)', async () => {
+    const big = gzipSync(await tarOf({ 'models/big.gguf': randomBytes(3 * 1024 * 1024) }));
+    const archive = await tarOf({
+      'blobs/sha256/big': big,
+      'manifest.json': JSON.stringify([{ Config: 'c', Layers: ['blobs/sha256/big'] }]),
+    });
+    const [layer] = layersOf(await readSavedArchive(Readable.from([archive])));
+    expect(layer).toMatchObject({ parts: ['model'], content: '/models/big.gguf', files: 1 });
+    expect(layer!.size).toBeGreaterThan(3 * 1024 * 1024);
   });
 
   it('lists at most three names per part', async () => {

@@ -133,7 +133,17 @@ function blobSink(
       inner = {
         // Decompression runs beside the read: hold the read back when it falls behind.
         write: (b) => {
-          if (!gunzip.write(b)) slow(new Promise((resolve) => gunzip.once('drain', resolve)));
+          // No 'drain' comes once the blob has ended: 'finish' then says the writes are done.
+          if (!gunzip.write(b))
+            slow(
+              new Promise((resolve) => {
+                const go = () => {
+                  for (const e of ['drain', 'finish', 'error']) gunzip.off(e, go);
+                  resolve();
+                };
+                for (const e of ['drain', 'finish', 'error']) gunzip.on(e, go);
+              }),
+            );
         },
         end: () => gunzip.end(),
       };
