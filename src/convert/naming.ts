@@ -1,12 +1,2 @@
-/** Step names and labels are shown to everyone: no credentials, no signed query strings. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+// Step names redact URLs with the same rule the gateway uses when it names its own steps.
+export { redactUrl } from '../util/url.js';

@@ -34,6 +34,7 @@ export {
   git,
   http,
   image,
+  isGitUrl,
   local,
   parseGitUrl,
   type GitOptions,

@@ -247,6 +247,15 @@ export function git(url: string, opts: GitOptions = {}): State {
   return stateFrom(new SourceVertex(`git://${id}`, attrs, caps, opts, undefined, false).output);
 }
 
+/**
+ * Whether a build context names a git repository, with dockerui's rule (gitutil.IsGitURL): git
+ * schemes, scp-like `git@` remotes, `github.com/` shorthands and http(s) URLs whose path ends in
+ * `.git` (a `#ref:subdir` fragment may follow). Any other http(s) URL is a plain download.
+ */
+export function isGitUrl(url: string): boolean {
+  return /^(git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(url) || /^https?:\/\/[^#]+\.git(#.*)?$/.test(url);
+}
+
 /** Splits `scheme://[user@]host[:port]/path` or scp-like `user@host:path` (gitutil.ParseURL). */
 export function parseGitUrl(url: string): { remote: string; host: string; path: string } {
   const scp = /^([\w.-]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
