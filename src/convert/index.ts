@@ -22,4 +22,6 @@ export { modelFiles } from './models.js';
 export type { ModelFile, ModelSourceOptions } from './models.js';
 export { metadataRequests, placeholderMetadata, SOURCE_ARGS, sourceSettings } from './models.js';
 export type { Metadata, MetadataRequest, SourceSettings } from './models.js';
+export { BUILD_ARGS, buildArgsReadBy, unusedBuildArgs } from './build-args.js';
+export type { BuildArg, BuildArgInfo } from './build-args.js';
 export { runtimeImageRefs } from './servers/index.js';

@@ -8,6 +8,7 @@ import {
   type OciSource,
 } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
+import { buildArgsReadBy, type BuildArgInfo } from './build-args.js';
 import { redactUrl } from './naming.js';
 
 /** One file a model contributes to the image, before it is placed into a layer. */
@@ -32,18 +33,8 @@ export interface SourceSettings {
   hfAuthSecret: string | undefined;
 }
 
-export const SOURCE_ARGS = [
-  {
-    name: 'AIKIT_HF_ENDPOINT',
-    description: 'Hugging Face Hub base URL (a mirror)',
-    default: 'https://huggingface.co',
-  },
-  {
-    name: 'AIKIT_HF_TOKEN_SECRET',
-    description: 'id of a --secret holding "Bearer <token>" for private Hugging Face repositories',
-    default: '',
-  },
-] as const;
+/** Where remote model sources live: the register's rows read here. */
+export const SOURCE_ARGS: readonly BuildArgInfo[] = buildArgsReadBy('sources');
 
 export function sourceSettings(buildArgs: Readonly<Record<string, string>>): SourceSettings {
   const endpoint = (buildArgs['AIKIT_HF_ENDPOINT'] || 'https://huggingface.co').replace(/\/+$/, '');
