@@ -7,6 +7,7 @@ import {
   type Model,
   type OciSource,
 } from '../aikitfile/index.js';
+import { z } from 'zod';
 import { AikitError } from '../util/errors.js';
 import { buildArgsReadBy, type BuildArgInfo } from './build-args.js';
 import { redactUrl } from './naming.js';
@@ -88,6 +89,54 @@ const MANIFEST_ACCEPT = [
 
 // Files a Hub repository carries that are not part of the model (the reference skips the same).
 const HF_SKIP = new Set(['.gitattributes', 'README.md', 'LICENSE']);
+
+// The documents below come from servers aikit does not control: parsing keeps what conversion
+// uses and drops entries it cannot use (an unnamed file, a layer without a sha256 digest), so a
+// usable document never fails on fields aikit ignores.
+
+/** An entry the parser could not use becomes undefined and is skipped. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/** `GET /api/models/<repo>/revision/<rev>?blobs=true` of the Hugging Face Hub. */
+const HfListing = z.object({
+  sha: z.string().regex(/^[a-f0-9]{40}$/),
+  siblings: z.array(
+    lenient(
+      z.object({
+        rfilename: z.string(),
+        lfs: lenient(z.object({ sha256: lenient(z.string().regex(/^[a-f0-9]{64}$/)) })),
+      }),
+    ),
+  ),
+});
+
+/** An OCI image index (or Docker manifest list): only whether it is one, and its manifests. */
+const OciIndex = z.object({
+  manifests: z.array(
+    lenient(
+      z.object({
+        digest: z.string(),
+        platform: lenient(z.object({ os: lenient(z.string()) })),
+      }),
+    ),
+  ),
+});
+
+/** An OCI image manifest: the layers one of which is the model. */
+const OciManifest = z.object({
+  layers: z
+    .array(
+      lenient(
+        z.object({
+          mediaType: lenient(z.string()),
+          digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+          size: lenient(z.number()),
+          annotations: lenient(z.record(z.string(), z.unknown())),
+        }),
+      ),
+    )
+    .catch([]),
+});
 
 /**
  * What still has to be read before `modelFiles` can run: Hub listings of whole repositories and
@@ -229,11 +278,8 @@ function hfListing(
   model: Model,
 ): { commit: string; files: { path: string; sha256?: string }[] } {
   if (!doc) throw new Error(`internal: no listing was read for model ${model.name}`);
-  const json = parseJson(doc, model, 'Hugging Face file list') as {
-    sha?: unknown;
-    siblings?: { rfilename?: unknown; lfs?: { sha256?: unknown } }[];
-  };
-  if (typeof json.sha !== 'string' || !/^[a-f0-9]{40}$/.test(json.sha) || !Array.isArray(json.siblings)) {
+  const listing = HfListing.safeParse(parseJson(doc, model, 'Hugging Face file list'));
+  if (!listing.success) {
     throw new AikitError(
       'BAD_MODEL_METADATA',
       `model ${model.name}: the Hugging Face file list has no commit or files`,
@@ -242,16 +288,9 @@ function hfListing(
       },
     );
   }
-  const files = json.siblings
-    .filter((s): s is { rfilename: string; lfs?: { sha256?: unknown } } => typeof s.rfilename === 'string')
-    .filter((s) => !HF_SKIP.has(s.rfilename))
-    .map((s) => {
-      const sha = s.lfs?.sha256;
-      return {
-        path: s.rfilename,
-        ...(typeof sha === 'string' && /^[a-f0-9]{64}$/.test(sha) ? { sha256: sha } : {}),
-      };
-    });
+  const files = listing.data.siblings
+    .flatMap((s) => (s && !HF_SKIP.has(s.rfilename) ? [s] : []))
+    .map((s) => ({ path: s.rfilename, ...(s.lfs?.sha256 ? { sha256: s.lfs.sha256 } : {}) }));
   for (const f of files) {
     // The Hub names files inside the repository; anything else would escape /models.
     if (f.path.startsWith('/') || f.path.split('/').includes('..')) {
@@ -261,7 +300,7 @@ function hfListing(
       );
     }
   }
-  return { commit: json.sha, files };
+  return { commit: listing.data.sha, files };
 }
 
 function registryBase(registry: string): string {
@@ -294,20 +333,12 @@ function ociManifestRequest(model: Model, src: OciSource, reference: string, key
   };
 }
 
-interface OciDescriptor {
-  mediaType?: string;
-  digest?: string;
-  size?: number;
-  platform?: { os?: string; architecture?: string };
-  annotations?: Record<string, string>;
-}
-
 /** For an index, the manifest to read next (the first that is not an attestation); else undefined. */
 function pickManifest(doc: unknown, model: Model): string | undefined {
-  const d = doc as { manifests?: OciDescriptor[] };
-  if (!Array.isArray(d.manifests)) return undefined;
-  const m = d.manifests.find((x) => x.platform?.os !== 'unknown' && typeof x.digest === 'string');
-  if (!m?.digest) {
+  const index = OciIndex.safeParse(doc);
+  if (!index.success) return undefined;
+  const m = index.data.manifests.find((x) => x && x.platform?.os !== 'unknown');
+  if (!m) {
     throw new AikitError('BAD_MODEL_METADATA', `model ${model.name}: the OCI index lists no manifest`);
   }
   return m.digest;
@@ -323,17 +354,15 @@ function ociModelBlob(src: OciSource, metadata: Metadata, model: Model): { diges
   const child = pickManifest(parseJson(topDoc, model, 'manifest'), model);
   const manifestDoc = child ? metadata.get(ociKey(src, child)) : topDoc;
   if (!manifestDoc) throw new Error(`internal: no manifest ${child} was read for model ${model.name}`);
-  const manifest = parseJson(manifestDoc, model, 'manifest') as { layers?: OciDescriptor[] };
-  const layers = (manifest.layers ?? []).filter(
-    (l) => typeof l.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(l.digest),
-  );
+  const manifest = OciManifest.safeParse(parseJson(manifestDoc, model, 'manifest'));
+  const layers = (manifest.success ? manifest.data.layers : []).flatMap((l) => (l ? [l] : []));
   const file = modelFileName(model);
   const chosen =
     layers.find((l) => l.mediaType === 'application/vnd.ollama.image.model') ??
     (layers.length === 1 ? layers[0] : undefined) ??
     layers.find((l) => l.annotations?.['org.opencontainers.image.title'] === file) ??
     [...layers].sort((a, b) => (b.size ?? 0) - (a.size ?? 0))[0];
-  if (!chosen?.digest) {
+  if (!chosen) {
     throw new AikitError(
       'BAD_MODEL_METADATA',
       `model ${model.name}: oci://${src.ref} has no layer to use as the model`,
