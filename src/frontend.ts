@@ -113,7 +113,7 @@ async function buildPlatform(
   const { client, opts, caps } = ctx;
   // The base this platform's image is built on (CPU, CUDA, Apple Silicon, Python, ...).
   const [base] = runtimeImageRefs(spec, shared.artifacts, platform);
-  const imageDigests = await resolveImages([base!], platform, engineImageResolver(ctx));
+  const imageDigests = await resolveImages([base!], platform, engineImageResolver(ctx), shared.artifacts);
   const { state, image } = convert(spec, { ...shared, platform, imageDigests });
   const def = marshal(state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
   const refId = await client.solve(def, { cacheImports: opts.cacheImports });

@@ -1,4 +1,4 @@
-import { parseImageRef } from '../llb/index.js';
+import { normalizeImageRef } from '../llb/index.js';
 import { AikitError } from '../util/errors.js';
 import { buildArgsReadBy, CUDA_LIBRARIES_ARG, type BuildArgInfo } from './build-args.js';
 import {
@@ -46,6 +46,11 @@ export interface Artifacts {
   cudaLibraries?: CudaLibraries;
   /** `server: llama-server`: the llama.cpp server image for every runtime; absent: the catalog's per runtime. */
   llamaServerImage?: string | undefined;
+  /**
+   * The normalised form of every image reference a build-arg gave, from the one parse that
+   * validated it: resolving and pinning those images looks them up here instead of parsing again.
+   */
+  normalisedImages?: ReadonlyMap<string, string>;
 }
 
 export type ArtifactArg = BuildArgInfo;
@@ -67,11 +72,12 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
     used.push(name);
     return v.trim();
   };
+  const normalisedImages = new Map<string, string>();
   const imageArg = (name: string): string | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;
     try {
-      parseImageRef(v);
+      normalisedImages.set(v, normalizeImageRef(v));
     } catch (e) {
       throw new AikitError('BAD_BUILD_ARG', `${name} is not an image reference: ${JSON.stringify(v)}`, {
         cause: e,
@@ -148,6 +154,7 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
       vllmBaseImage,
       cudaLibraries: libs,
       llamaServerImage,
+      normalisedImages,
     },
     used,
   };

@@ -81,7 +81,7 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
 /** The resolved digest of an image the graph uses, looked up by its normalised reference. */
 function imageDigestOf(opts: ConvertOptions): (ref: string) => string | undefined {
   const digests = opts.imageDigests;
-  return (ref) => (digests ? digests[imageKey(ref)] : undefined);
+  return (ref) => (digests ? digests[imageKey(ref, opts.artifacts)] : undefined);
 }
 
 function stepTag(opts: ConvertOptions): string {

@@ -1,5 +1,6 @@
 import { normalizeImageRef, type Platform } from '../llb/index.js';
 import type { InferenceSpec } from '../aikitfile/index.js';
+import type { Artifacts } from './artifacts.js';
 import { metadataRequests, type Metadata, type MetadataRequest, type SourceSettings } from './models.js';
 
 // Conversion is pure; what it needs from the network comes through injected resolvers, as
@@ -52,15 +53,19 @@ export async function resolveImages(
   refs: readonly string[],
   platform: Platform,
   resolve: ImageResolver,
+  artifacts?: Artifacts,
 ): Promise<ImageDigests> {
-  const normalised = [...new Set(refs.map(imageKey))];
+  const normalised = [...new Set(refs.map((ref) => imageKey(ref, artifacts)))];
   const resolved = await Promise.all(normalised.map((ref) => resolve(ref, platform)));
   return Object.fromEntries(
     normalised.flatMap((ref, i) => (resolved[i]!.digest ? [[ref, resolved[i]!.digest]] : [])),
   );
 }
 
-/** The key of an image in {@link ImageDigests}: its normalised reference. */
-export function imageKey(ref: string): string {
-  return normalizeImageRef(ref);
+/**
+ * The key of an image in {@link ImageDigests}: its normalised reference, as resolveArtifacts
+ * already computed it for a build-arg's image, else from a parse.
+ */
+export function imageKey(ref: string, artifacts?: Artifacts): string {
+  return artifacts?.normalisedImages?.get(ref) ?? normalizeImageRef(ref);
 }
