@@ -1,6 +1,6 @@
 import type { Platform } from '../llb/index.js';
 import type { InferenceSpec, Model } from '../aikitfile/index.js';
-import { redactUrl } from './naming.js';
+import { redactUrl } from '../util/url.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import { AikitError } from '../util/errors.js';
 import { buildArgsReadBy, type BuildArgInfo } from './build-args.js';
-import { redactUrl } from './naming.js';
+import { redactUrl } from '../util/url.js';
 
 /** One file a model contributes to the image, before it is placed into a layer. */
 export interface ModelFile {

@@ -1,2 +1,3 @@
-// Step names redact URLs with the same rule the gateway uses when it names its own steps.
+// Step names redact URLs with the rule the gateway also uses for its own steps (util/url.ts);
+// re-exported for the runtime modules that import it from here.
 export { redactUrl } from '../util/url.js';
