@@ -22,7 +22,7 @@ import {
   type PlatformResult,
 } from './gateway/index.js';
 import { formatPlatform, marshal, type Platform, type SourceInfo } from './llb/index.js';
-import { loadAikitfile, type InferenceSpec } from './aikitfile/index.js';
+import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './aikitfile/index.js';
 import { AikitError, locatedIssue } from './util/errors.js';
 import { log } from './util/log.js';
 
@@ -64,17 +64,7 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
       hint: 'this release builds inference images; fine-tuning is planned',
     });
   }
-  const local = opts.remoteContext ? spec.models.find((x) => x.source.kind === 'local') : undefined;
-  if (local) {
-    const issue = locatedIssue(loaded.locate, {
-      code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
-      message: `model ${local.name}: a context path cannot be read when building from ${opts.remoteContext}`,
-      hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',
-      path: ['models', local.index, 'source'],
-    });
-    const message = `model ${local.name} names a local file, but the build has no local context`;
-    throw new AikitError(issue.code, message, { file: file.filename, issues: [issue] });
-  }
+  if (opts.remoteContext) refuseLocalSources(spec, loaded, opts.remoteContext, file.filename);
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
   const platforms = targetPlatforms(ctx);
@@ -99,6 +89,20 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
   };
   const results = await Promise.all(platforms.map((platform) => buildPlatform(ctx, spec, shared, platform)));
   return resultPayload(results, platforms.length > 1);
+}
+
+/** A remote build has no local context, so a model file named by a context path cannot be read. */
+function refuseLocalSources(spec: InferenceSpec, loaded: LoadedSpec, remoteContext: string, file: string) {
+  const local = spec.models.find((x) => x.source.kind === 'local');
+  if (!local) return;
+  const issue = locatedIssue(loaded.locate, {
+    code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
+    message: `model ${local.name}: a context path cannot be read when building from ${remoteContext}`,
+    hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',
+    path: ['models', local.index, 'source'],
+  });
+  const message = `model ${local.name} names a local file, but the build has no local context`;
+  throw new AikitError(issue.code, message, { file, issues: [issue] });
 }
 
 /** What every platform's conversion shares. */
