@@ -7,10 +7,10 @@ import {
   type Model,
   type OciSource,
 } from '../aikitfile/index.js';
-import { z } from 'zod';
 import { AikitError } from '../util/errors.js';
 import { buildArgsReadBy, type BuildArgInfo } from './build-args.js';
 import { redactUrl } from '../util/url.js';
+import { hfFiles, indexedManifest, modelLayer, type HfFiles } from './remote-documents.js';
 
 /** One file a model contributes to the image, before it is placed into a layer. */
 export interface ModelFile {
@@ -87,57 +87,6 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
 
-// Files a Hub repository carries that are not part of the model (the reference skips the same).
-const HF_SKIP = new Set(['.gitattributes', 'README.md', 'LICENSE']);
-
-// The documents below come from servers aikit does not control: parsing keeps what conversion
-// uses and drops entries it cannot use (an unnamed file, a layer without a sha256 digest), so a
-// usable document never fails on fields aikit ignores.
-
-/** An entry the parser could not use becomes undefined and is skipped. */
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
-
-/** `GET /api/models/<repo>/revision/<rev>?blobs=true` of the Hugging Face Hub. */
-const HfListing = z.object({
-  sha: z.string().regex(/^[a-f0-9]{40}$/),
-  siblings: z.array(
-    lenient(
-      z.object({
-        rfilename: z.string(),
-        lfs: lenient(z.object({ sha256: lenient(z.string().regex(/^[a-f0-9]{64}$/)) })),
-      }),
-    ),
-  ),
-});
-
-/** An OCI image index (or Docker manifest list): only whether it is one, and its manifests. */
-const OciIndex = z.object({
-  manifests: z.array(
-    lenient(
-      z.object({
-        digest: z.string(),
-        platform: lenient(z.object({ os: lenient(z.string()) })),
-      }),
-    ),
-  ),
-});
-
-/** An OCI image manifest: the layers one of which is the model. */
-const OciManifest = z.object({
-  layers: z
-    .array(
-      lenient(
-        z.object({
-          mediaType: lenient(z.string()),
-          digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
-          size: lenient(z.number()),
-          annotations: lenient(z.record(z.string(), z.unknown())),
-        }),
-      ),
-    )
-    .catch([]),
-});
-
 /**
  * What still has to be read before `modelFiles` can run: Hub listings of whole repositories and
  * OCI manifests (an index first, then the manifest it points at). Call until it returns nothing.
@@ -176,7 +125,7 @@ export function metadataRequests(
         out.set(top, ociManifestRequest(model, src, src.digest ?? src.tag ?? 'latest', top));
         continue;
       }
-      const child = pickManifest(parseJson(doc, model, 'manifest'), model);
+      const child = indexedManifest(doc, model);
       if (child && !metadata.has(ociKey(src, child))) {
         out.set(ociKey(src, child), ociManifestRequest(model, src, child, ociKey(src, child)));
       }
@@ -273,34 +222,9 @@ function hfResolveUrl(settings: SourceSettings, repo: string, revision: string, 
 
 const hfListingKey = (src: HuggingFaceSource) => `hf:${src.repo}@${src.revision}`;
 
-function hfListing(
-  doc: Uint8Array | undefined,
-  model: Model,
-): { commit: string; files: { path: string; sha256?: string }[] } {
+function hfListing(doc: Uint8Array | undefined, model: Model): HfFiles {
   if (!doc) throw new Error(`internal: no listing was read for model ${model.name}`);
-  const listing = HfListing.safeParse(parseJson(doc, model, 'Hugging Face file list'));
-  if (!listing.success) {
-    throw new AikitError(
-      'BAD_MODEL_METADATA',
-      `model ${model.name}: the Hugging Face file list has no commit or files`,
-      {
-        hint: 'check the repository name and revision; AIKIT_HF_ENDPOINT must point at a Hub API',
-      },
-    );
-  }
-  const files = listing.data.siblings
-    .flatMap((s) => (s && !HF_SKIP.has(s.rfilename) ? [s] : []))
-    .map((s) => ({ path: s.rfilename, ...(s.lfs?.sha256 ? { sha256: s.lfs.sha256 } : {}) }));
-  for (const f of files) {
-    // The Hub names files inside the repository; anything else would escape /models.
-    if (f.path.startsWith('/') || f.path.split('/').includes('..')) {
-      throw new AikitError(
-        'BAD_MODEL_METADATA',
-        `model ${model.name}: the repository lists an unsafe path ${JSON.stringify(f.path)}`,
-      );
-    }
-  }
-  return { commit: listing.data.sha, files };
+  return hfFiles(doc, model);
 }
 
 function registryBase(registry: string): string {
@@ -333,45 +257,14 @@ function ociManifestRequest(model: Model, src: OciSource, reference: string, key
   };
 }
 
-/** For an index, the manifest to read next (the first that is not an attestation); else undefined. */
-function pickManifest(doc: unknown, model: Model): string | undefined {
-  const index = OciIndex.safeParse(doc);
-  if (!index.success) return undefined;
-  const m = index.data.manifests.find((x) => x && x.platform?.os !== 'unknown');
-  if (!m) {
-    throw new AikitError('BAD_MODEL_METADATA', `model ${model.name}: the OCI index lists no manifest`);
-  }
-  return m.digest;
-}
-
-/**
- * The layer that holds the model: ollama's model layer, else the only layer, else the one whose
- * title names the file, else the largest.
- */
+/** The layer that holds the model, from the manifest (through the index, when there is one). */
 function ociModelBlob(src: OciSource, metadata: Metadata, model: Model): { digest: string } {
   const topDoc = metadata.get(ociKey(src, src.digest ?? src.tag ?? 'latest'));
   if (!topDoc) throw new Error(`internal: no manifest was read for model ${model.name}`);
-  const child = pickManifest(parseJson(topDoc, model, 'manifest'), model);
+  const child = indexedManifest(topDoc, model);
   const manifestDoc = child ? metadata.get(ociKey(src, child)) : topDoc;
   if (!manifestDoc) throw new Error(`internal: no manifest ${child} was read for model ${model.name}`);
-  const manifest = OciManifest.safeParse(parseJson(manifestDoc, model, 'manifest'));
-  const layers = (manifest.success ? manifest.data.layers : []).flatMap((l) => (l ? [l] : []));
-  const file = modelFileName(model);
-  const chosen =
-    layers.find((l) => l.mediaType === 'application/vnd.ollama.image.model') ??
-    (layers.length === 1 ? layers[0] : undefined) ??
-    layers.find((l) => l.annotations?.['org.opencontainers.image.title'] === file) ??
-    [...layers].sort((a, b) => (b.size ?? 0) - (a.size ?? 0))[0];
-  if (!chosen) {
-    throw new AikitError(
-      'BAD_MODEL_METADATA',
-      `model ${model.name}: oci://${src.ref} has no layer to use as the model`,
-      {
-        hint: 'push the model file as a layer of an OCI artifact (e.g. oras push) or use an ollama model',
-      },
-    );
-  }
-  return { digest: chosen.digest };
+  return modelLayer(manifestDoc, model, src);
 }
 
 /**
@@ -387,14 +280,4 @@ export function placeholderMetadata(req: Pick<MetadataRequest, 'kind'>): Uint8Ar
           layers: [{ mediaType: 'application/octet-stream', digest: `sha256:${'0'.repeat(64)}`, size: 0 }],
         };
   return Buffer.from(JSON.stringify(doc));
-}
-
-function parseJson(doc: Uint8Array, model: Model, what: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(doc).toString('utf8'));
-  } catch {
-    throw new AikitError('BAD_MODEL_METADATA', `model ${model.name}: the ${what} is not JSON`, {
-      hint: 'the server did not answer with a registry or Hub API document; check the source and any mirror',
-    });
-  }
 }
