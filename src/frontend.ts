@@ -7,7 +7,6 @@ import {
   runtimeImageRefs,
   sourceSettings,
   unusedBuildArgs,
-  type Artifacts,
   type ConvertOptions,
 } from './convert/index.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
@@ -106,7 +105,7 @@ function refuseLocalSources(spec: InferenceSpec, loaded: LoadedSpec, remoteConte
 }
 
 /** What every platform's conversion shares. */
-type SharedOptions = Omit<ConvertOptions, 'platform' | 'imageDigests'> & { artifacts: Artifacts };
+type SharedOptions = Omit<ConvertOptions, 'platform' | 'imageDigests'>;
 
 async function buildPlatform(
   ctx: FrontendContext,
@@ -115,7 +114,8 @@ async function buildPlatform(
   platform: Platform,
 ): Promise<PlatformResult> {
   const { client, opts, caps } = ctx;
-  // The base this platform's image is built on (CPU, CUDA, Apple Silicon, Python, ...).
+  // The base this platform's image is built on (CPU, CUDA, Apple Silicon, Python, ...) is pinned
+  // like a Dockerfile's FROM; the images layers are copied from keep their tags.
   const [base] = runtimeImageRefs(spec, shared.artifacts, platform);
   const imageDigests = await resolveImages([base!], platform, engineImageResolver(ctx), shared.artifacts);
   const { state, image } = convert(spec, { ...shared, platform, imageDigests });
