@@ -4,6 +4,8 @@ import prettier from 'eslint-config-prettier';
 
 // The layer rule (DEVELOPERS.md, style.md §3): aikitfile and llb are leaves; convert sees aikitfile and llb;
 // gateway sees llb; only src/frontend.ts joins convert and gateway; cli uses aikitfile, convert and llb.
+// Below them all, beside util, sits oci: the registry vocabulary every layer shares (the Digest type,
+// sha256 parsing, the image-reference parser); it imports only util, and every layer may import it.
 const forbid = (...layers) => ({
   'no-restricted-imports': [
     'error',
@@ -32,7 +34,11 @@ export default tseslint.config(
   { files: ['src/llb/**/*.ts'], rules: forbid('aikitfile', 'convert', 'gateway', 'cli', 'frontend') },
   { files: ['src/convert/**/*.ts'], rules: forbid('gateway', 'cli', 'frontend') },
   { files: ['src/gateway/**/*.ts'], rules: forbid('aikitfile', 'convert', 'cli', 'frontend') },
-  { files: ['src/util/**/*.ts'], rules: forbid('aikitfile', 'llb', 'convert', 'gateway', 'cli', 'frontend') },
+  { files: ['src/oci/**/*.ts'], rules: forbid('aikitfile', 'llb', 'convert', 'gateway', 'cli', 'frontend') },
+  {
+    files: ['src/util/**/*.ts'],
+    rules: forbid('oci', 'aikitfile', 'llb', 'convert', 'gateway', 'cli', 'frontend'),
+  },
   { files: ['src/cli/**/*.ts'], rules: { ...forbid('gateway', 'frontend'), 'no-console': 'off' } },
   { files: ['test/**/*.ts', 'scripts/**', 'bench/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
   {

@@ -21,19 +21,18 @@ import {
   type ReturnPayload,
 } from './gateway/index.js';
 import {
-  digestOf,
   formatPlatform,
   git,
   http,
   local,
   marshal,
-  normalizeImageRef,
   parsePlatform,
   type Platform,
   type SourceInfo,
   type State,
 } from './llb/index.js';
 import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './aikitfile/index.js';
+import { digestOf, normalizeImageRef } from './oci/index.js';
 import { AikitError, formatIssue, type Issue } from './util/errors.js';
 import { log } from './util/log.js';
 

@@ -1,4 +1,4 @@
-import { parseImageRef } from '../llb/index.js';
+import { parseImageRef } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import {
   BACKEND_IMAGES,

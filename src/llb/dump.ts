@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { digestOf } from './digest.js';
+import { digestOf } from '../oci/index.js';
 import type { Definition } from './marshal.js';
 import { pbType } from './proto.js';
 import { compareUtf8 } from './vertex.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { digestOf } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { capHint, Caps } from './caps.js';
-import { digestOf } from './digest.js';
 import { encodeCanonical } from './encode.js';
 import { hostPlatform, normalizePlatform, type Platform } from './platform.js';
 import { pbType } from './proto.js';
