@@ -7,6 +7,7 @@ import {
   type Model,
   type OciSource,
 } from '../aikitfile/index.js';
+import { isDigest } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { redactUrl } from './naming.js';
 
@@ -174,7 +175,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
     const download = (url: string, filename: string, sha256: string | undefined, extra: object = {}): State =>
       http(url, {
         filename,
-        ...(sha256 ? { checksum: `sha256:${sha256}` } : {}),
+        ...(sha256 ? { checksum: sha256 } : {}),
         name: `[aikit] download ${model.name}${filename === file ? '' : ` ${filename}`} from ${redactUrl(url)}`,
         ...extra,
         ...at,
@@ -258,7 +259,7 @@ function hfListing(
       const sha = s.lfs?.sha256;
       return {
         path: s.rfilename,
-        ...(typeof sha === 'string' && /^[a-f0-9]{64}$/.test(sha) ? { sha256: sha } : {}),
+        ...(typeof sha === 'string' && isDigest(`sha256:${sha}`) ? { sha256: `sha256:${sha}` } : {}),
       };
     });
   for (const f of files) {
