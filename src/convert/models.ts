@@ -334,9 +334,7 @@ function ociModelBlob(src: OciSource, metadata: Metadata, model: Model): { diges
   const manifestDoc = child ? metadata.get(ociKey(src, child)) : topDoc;
   if (!manifestDoc) throw new Error(`internal: no manifest ${child} was read for model ${model.name}`);
   const manifest = parseJson(manifestDoc, model, 'manifest') as { layers?: OciDescriptor[] };
-  const layers = (manifest.layers ?? []).filter(
-    (l) => typeof l.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(l.digest),
-  );
+  const layers = (manifest.layers ?? []).filter((l) => isDigest(l.digest));
   const file = modelFileName(model);
   const chosen =
     layers.find((l) => l.mediaType === 'application/vnd.ollama.image.model') ??
