@@ -36,6 +36,25 @@ export default tseslint.config(
     plugins: { aikit },
     rules: { 'aikit/layers': ['error', { root: import.meta.dirname, layers }] },
   },
+  // Type-aware rules for src/ only: they need the type checker, which costs time, and src/ is the product.
+  {
+    files: ['src/**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeCheckedOnly],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // A default case does not stand in for a missing member: adding a runtime or an op must fail lint at
+      // every switch that forgot it.
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
+    },
+  },
+  {
+    // vitest's asymmetric matchers are typed `any` and its spies are checked as bare methods.
+    files: ['src/**/*.test.ts'],
+    rules: { '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/unbound-method': 'off' },
+  },
   { files: ['src/cli/**/*.ts'], rules: { 'no-console': 'off' } },
   { files: ['test/**/*.ts', 'scripts/**', 'bench/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
   {

@@ -66,6 +66,14 @@ export function reportZodIssues(issues: readonly z.core.$ZodIssue[], ctx: ZodIss
       case 'too_big':
         outOfRange(ctx, path, iss);
         break;
+      // The other codes get the generic message; they are named so that a code a zod upgrade adds is a
+      // lint error here rather than a silent fallback.
+      case 'invalid_format':
+      case 'not_multiple_of':
+      case 'invalid_union':
+      case 'invalid_key':
+      case 'invalid_element':
+      case 'custom':
       default:
         ctx.reporter.error(
           'INVALID_VALUE',

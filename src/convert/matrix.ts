@@ -144,7 +144,7 @@ export function runtimeEnv(plan: RuntimePlan, cudaFromBase: boolean): string[] {
       return [...RUNTIME_ENV.applesilicon];
     case 'rocm':
       return [...RUNTIME_ENV.rocm];
-    default:
+    case '':
       return [];
   }
 }
