@@ -164,3 +164,27 @@ describe('the layer rule', () => {
     ]);
   });
 });
+
+describe('the type-aware rules', () => {
+  it.each(['src/convert/matrix.ts', 'src/frontend.ts', 'src/gateway/client.test.ts'])(
+    'are errors in %s',
+    async (file) => {
+      const config = (await new ESLint({ cwd: ROOT }).calculateConfigForFile(file)) as {
+        rules: Record<string, [number, ...unknown[]]>;
+      };
+      const rules = [
+        'switch-exhaustiveness-check',
+        'no-floating-promises',
+        'no-misused-promises',
+        'await-thenable',
+        'no-unnecessary-type-assertion',
+      ];
+      for (const rule of rules) expect(config.rules[`@typescript-eslint/${rule}`]?.[0], rule).toBe(2);
+      // A default case must not stand in for a missing member of a union.
+      expect(config.rules['@typescript-eslint/switch-exhaustiveness-check']![1]).toMatchObject({
+        considerDefaultExhaustiveForUnions: false,
+      });
+    },
+    TIMEOUT,
+  );
+});
