@@ -5,8 +5,8 @@ import aikit from './scripts/eslint/layer-rule.js';
 
 // The layer rule: each folder under src/ (and src/frontend.ts, src/main.ts) may import only its own
 // layer and the layers listed here. scripts/eslint/layer-rule.js resolves every import form (import,
-// import type, export … from, import(), require, import('…').T) to a path and decides by the path's
-// layer; a folder missing from this table is an error, in either direction.
+// import type, export … from, import(), require, import('…').T, declare module) to a path and decides
+// by the path's layer; a folder missing from this table is an error, in either direction.
 const layers = {
   util: [],
   oci: ['util'],

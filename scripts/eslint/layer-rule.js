@@ -59,7 +59,7 @@ export const layerRule = {
     ],
     messages: {
       forbidden:
-        '{{from}} must not import {{to}} ({{spec}}): {{from}} may import only {{allowed}} (the layer table in eslint.config.js)',
+        '{{from}} must not import {{to}} ({{spec}}); it may import only {{allowed}} (eslint.config.js)',
       unknownSource: 'src/{{from}} is in no layer: add it to the layer table in eslint.config.js',
       unknownTarget:
         '{{spec}} resolves to {{target}}, which is in no layer (the layer table in eslint.config.js)',
@@ -112,6 +112,8 @@ export const layerRule = {
       ImportExpression: (node) => check(node, node.source),
       TSImportType: (node) => check(node, node.source ?? node.argument?.literal),
       TSExternalModuleReference: (node) => check(node, node.expression),
+      // `declare module '../x.js' { … }` augments another module's types: a dependency like any other.
+      TSModuleDeclaration: (node) => node.id.type === 'Literal' && check(node, node.id),
       CallExpression(node) {
         const { callee } = node;
         if (callee.type === 'Identifier' && callee.name === 'require' && node.arguments.length > 0) {

@@ -70,6 +70,7 @@ const FORMS: ((s: string, n: number) => string)[] = [
   (s, n) => `export type T${n} = import(${JSON.stringify(s)}).A;`,
   (s, n) => `import r${n} = require(${JSON.stringify(s)});`,
   (s, n) => `const c${n} = require(${JSON.stringify(s)});`,
+  (s) => `declare module ${JSON.stringify(s)} {}`,
 ];
 
 /**
