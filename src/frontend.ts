@@ -21,8 +21,8 @@ import {
   type PlatformResult,
 } from './gateway/index.js';
 import { formatPlatform, marshal, type Platform, type SourceInfo } from './llb/index.js';
-import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './aikitfile/index.js';
-import { AikitError, locatedIssue } from './util/errors.js';
+import { loadAikitfile, type InferenceSpec } from './aikitfile/index.js';
+import { AikitError, locatedIssue, type Locate } from './util/errors.js';
 import { log } from './util/log.js';
 
 /**
@@ -63,16 +63,17 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
       hint: 'this release builds inference images; fine-tuning is planned',
     });
   }
-  if (opts.remoteContext) refuseLocalSources(spec, loaded, opts.remoteContext, file.filename);
+  const locate: Locate = (path) => loaded.locate(path);
+  if (opts.remoteContext) refuseLocalSources(spec, locate, opts.remoteContext, file.filename);
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
   const platforms = targetPlatforms(ctx);
   // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (D15);
   // allowed ones may warn (D8: runtime cuda on arm64 builds the CPU image).
-  const matrix = checkMatrix(spec, platforms, { locate: loaded.locate, file: file.filename });
+  const matrix = checkMatrix(spec, platforms, { locate, file: file.filename });
   await sendWarnings(ctx, matrix, file.vertex, source);
   const settings = sourceSettings(opts.buildArgs);
-  const fetcher = engineMetadataFetcher(ctx, file.filename, loaded.locate);
+  const fetcher = engineMetadataFetcher(ctx, file.filename, locate);
   const metadata = await readMetadata(spec, settings, fetcher);
   const shared: SharedOptions = {
     artifacts,
@@ -80,7 +81,7 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
     sessionId: opts.sessionFor(opts.contextLocal),
     contextLocal: opts.contextLocal,
     source,
-    locate: loaded.locate,
+    locate,
     multiPlatform: platforms.length > 1,
     labels: opts.labels,
     llbCaps: ctx.caps.llbCaps,
@@ -91,10 +92,10 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
 }
 
 /** A remote build has no local context, so a model file named by a context path cannot be read. */
-function refuseLocalSources(spec: InferenceSpec, loaded: LoadedSpec, remoteContext: string, file: string) {
+function refuseLocalSources(spec: InferenceSpec, locate: Locate, remoteContext: string, file: string) {
   const local = spec.models.find((x) => x.source.kind === 'local');
   if (!local) return;
-  const issue = locatedIssue(loaded.locate, {
+  const issue = locatedIssue(locate, {
     code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
     message: `model ${local.name}: a context path cannot be read when building from ${remoteContext}`,
     hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',

@@ -31,7 +31,7 @@ async function validatorSource(): Promise<string> {
     .replace('require("ajv/dist/runtime/ucs2length").default', '(s) => [...s].length')
     .replace(/\/\*# sourceURL="[^"]*" \*\//g, '');
   if (/\brequire\(/.test(code))
-    throw new Error(`ajv's code requires a module: ${code.match(/require\([^)]*\)/)}`);
+    throw new Error(`ajv's code requires a module: ${String(code.match(/require\([^)]*\)/))}`);
   const options = await resolveConfig(new URL(OUT, import.meta.url).pathname);
   return format(HEADER + code, { ...options, parser: 'babel' });
 }

@@ -141,7 +141,8 @@ function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new AikitError('FILE_NOT_FOUND', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new AikitError('FILE_NOT_FOUND', `cannot read ${file}: ${why}`, {
       hint: 'give the path of an aikitfile',
     });
   }

@@ -41,4 +41,4 @@ export function networkFetcher(hfToken: string | undefined): MetadataFetcher {
 }
 
 /** Offline: remote listings and manifests are stood in for, so everything else still converts. */
-export const placeholderFetcher: MetadataFetcher = async (req) => placeholderMetadata(req);
+export const placeholderFetcher: MetadataFetcher = (req) => Promise.resolve(placeholderMetadata(req));

@@ -1,4 +1,4 @@
-import { normalizeImageRef } from '../llb/index.js';
+import { normalizeImageRef, parseDigest } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { buildArgsReadBy, CUDA_LIBRARIES_ARG, type BuildArgInfo } from './build-args.js';
 import {
@@ -58,8 +58,6 @@ export type ArtifactArg = BuildArgInfo;
 /** The overridable artifacts, with their defaults: the register's rows read here. */
 export const ARTIFACT_ARGS: readonly ArtifactArg[] = buildArgsReadBy('artifacts');
 
-const SHA256 = /^(sha256:)?([a-f0-9]{64})$/i;
-
 /** Reads the `AIKIT_*` build-args; returns the artifacts and which args were consumed. */
 export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
   artifacts: Artifacts;
@@ -89,13 +87,13 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
   const shaArg = (name: string): string | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;
-    const m = SHA256.exec(v);
-    if (!m) {
+    const d = parseDigest(v);
+    if (!d) {
       throw new AikitError('BAD_BUILD_ARG', `${name} is not a sha256 digest: ${JSON.stringify(v)}`, {
         hint: 'give 64 hex characters, optionally prefixed with sha256:',
       });
     }
-    return `sha256:${m[2]!.toLowerCase()}`;
+    return d;
   };
 
   const localaiUrl = get('AIKIT_LOCALAI_URL') ?? LOCALAI_BINARY.urlTemplate;

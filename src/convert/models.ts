@@ -163,7 +163,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
     const download = (url: string, filename: string, sha256: string | undefined, extra: object = {}): State =>
       http(url, {
         filename,
-        ...(sha256 ? { checksum: `sha256:${sha256}` } : {}),
+        ...(sha256 ? { checksum: sha256 } : {}),
         name: `[aikit] download ${model.name}${filename === file ? '' : ` ${filename}`} from ${redactUrl(url)}`,
         ...extra,
         ...at,

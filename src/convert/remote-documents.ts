@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelFileName, type Model, type OciSource } from '../aikitfile/index.js';
+import { isDigest } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 
 // The documents models.ts reads about remote sources: Hugging Face Hub listings, OCI manifests
@@ -21,7 +22,7 @@ const HfListing = z.object({
     lenient(
       z.object({
         rfilename: z.string(),
-        lfs: lenient(z.object({ sha256: lenient(z.string().regex(/^[a-f0-9]{64}$/)) })),
+        lfs: lenient(z.object({ sha256: lenient(z.string().refine((hex) => isDigest(`sha256:${hex}`))) })),
       }),
     ),
   ),
@@ -46,7 +47,7 @@ const OciManifest = z.object({
       lenient(
         z.object({
           mediaType: lenient(z.string()),
-          digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+          digest: z.string().refine((d) => isDigest(d)),
           size: lenient(z.number()),
           annotations: lenient(z.record(z.string(), z.unknown())),
         }),
@@ -75,7 +76,7 @@ export function hfFiles(doc: Uint8Array, model: Model): HfFiles {
   }
   const files = listing.data.siblings
     .flatMap((s) => (s && !HF_SKIP.has(s.rfilename) ? [s] : []))
-    .map((s) => ({ path: s.rfilename, ...(s.lfs?.sha256 ? { sha256: s.lfs.sha256 } : {}) }));
+    .map((s) => ({ path: s.rfilename, ...(s.lfs?.sha256 ? { sha256: `sha256:${s.lfs.sha256}` } : {}) }));
   for (const f of files) {
     // The Hub names files inside the repository; anything else would escape /models.
     if (f.path.startsWith('/') || f.path.split('/').includes('..')) {

@@ -26,9 +26,9 @@ const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 /** A fetcher that answers from a table by request kind and URL ending, recording what it was asked. */
 function fake(answer: (req: MetadataRequest) => unknown) {
   const asked: string[] = [];
-  const fetch: MetadataFetcher = async (req) => {
+  const fetch: MetadataFetcher = (req) => {
     asked.push(req.url);
-    return json(answer(req));
+    return Promise.resolve(json(answer(req)));
   };
   return { asked, fetch };
 }
@@ -74,9 +74,7 @@ describe('readMetadata', () => {
   });
 
   it("passes the fetcher's error through", async () => {
-    const fetch: MetadataFetcher = async () => {
-      throw new AikitError('MODEL_METADATA_FAILED', 'no');
-    };
+    const fetch: MetadataFetcher = () => Promise.reject(new AikitError('MODEL_METADATA_FAILED', 'no'));
     await expect(readMetadata(HF, settings, fetch)).rejects.toMatchObject({ code: 'MODEL_METADATA_FAILED' });
   });
 });
@@ -84,7 +82,7 @@ describe('readMetadata', () => {
 describe('remote documents', () => {
   const bad = async (s: InferenceSpec, doc: unknown) => {
     try {
-      modelSource(s, await readMetadata(s, settings, async () => json(doc)));
+      modelSource(s, await readMetadata(s, settings, () => Promise.resolve(json(doc))));
     } catch (e) {
       return e instanceof AikitError ? `${e.code}: ${e.message}` : `not an AikitError: ${String(e)}`;
     }
@@ -113,7 +111,7 @@ describe('remote documents', () => {
         { rfilename: 'b.json', lfs: { sha256: 'short' } },
       ],
     };
-    const metadata = await readMetadata(HF, settings, async () => json(doc));
+    const metadata = await readMetadata(HF, settings, () => Promise.resolve(json(doc)));
     const { state } = convert(HF, {
       platform: amd64,
       artifacts: resolveArtifacts({}).artifacts,
@@ -150,7 +148,7 @@ describe('remote documents', () => {
         { digest: large, size: 9, mediaType: 5 },
       ],
     };
-    const metadata = await readMetadata(OCI, settings, async () => json(doc));
+    const metadata = await readMetadata(OCI, settings, () => Promise.resolve(json(doc)));
     expect(modelSource(OCI, metadata)).toContain(large);
   });
 });
@@ -161,9 +159,9 @@ describe('resolveImages', () => {
     const digests = await resolveImages(
       ['base:1', 'docker.io/library/base:1', 'ghcr.io/x/y:2'],
       amd64,
-      async (ref) => {
+      (ref) => {
         asked.push(ref);
-        return { digest: ref.startsWith('ghcr.io') ? '' : `sha256:${'d'.repeat(64)}` };
+        return Promise.resolve({ digest: ref.startsWith('ghcr.io') ? '' : `sha256:${'d'.repeat(64)}` });
       },
     );
     expect(asked).toEqual(['docker.io/library/base:1', 'ghcr.io/x/y:2']);
@@ -180,7 +178,7 @@ describe('resolveImages', () => {
   it('pins the base a build-arg names, by the digest resolved for its normalised reference', async () => {
     const { artifacts } = resolveArtifacts({ AIKIT_BASE_IMAGE: 'base:1' });
     const digest = `sha256:${'d'.repeat(64)}`;
-    const imageDigests = await resolveImages(['base:1'], amd64, async () => ({ digest }), artifacts);
+    const imageDigests = await resolveImages(['base:1'], amd64, () => Promise.resolve({ digest }), artifacts);
     const s = spec(
       '  - name: x\n    source: https://example.com/x.gguf\n    sha256: ' + 'c'.repeat(64) + '\n',
     );

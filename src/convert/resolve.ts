@@ -1,4 +1,5 @@
-import { normalizeImageRef, type Platform } from '../llb/index.js';
+import type { Platform } from '../llb/index.js';
+import { normalizeImageRef } from '../oci/index.js';
 import type { InferenceSpec } from '../aikitfile/index.js';
 import type { Artifacts } from './artifacts.js';
 import { metadataRequests, type Metadata, type MetadataRequest, type SourceSettings } from './models.js';

@@ -42,7 +42,7 @@ export function engineMetadataFetcher(ctx: FrontendContext, file: string, locate
  */
 export function engineImageResolver(ctx: FrontendContext): ImageResolver {
   const { client, opts, caps } = ctx;
-  if (!caps.frontendCaps.has('resolveimage')) return async () => ({ digest: '' });
+  if (!caps.frontendCaps.has('resolveimage')) return () => Promise.resolve({ digest: '' });
   return async (ref, platform) => {
     const res = await client.resolveImageConfig(
       ref,

@@ -1,4 +1,5 @@
-import { digestOf, git, http, isGitUrl, local, marshal, type State } from '../llb/index.js';
+import { git, http, isGitUrl, local, marshal, type State } from '../llb/index.js';
+import { digestOf } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { redactUrl } from '../util/url.js';
 import { BuildkitError } from './client.js';

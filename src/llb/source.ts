@@ -1,6 +1,6 @@
+import { formatImageRef, isDigest, parseImageRef, validateDigest } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { Caps } from './caps.js';
-import { formatImageRef, parseImageRef, validateDigest } from './image-ref.js';
 import type { Platform } from './platform.js';
 import { normalizePlatform } from './platform.js';
 import { stateFrom, type State } from './state.js';
@@ -124,7 +124,7 @@ export function http(url: string, opts: HttpOptions = {}): State {
   const attrs: Record<string, string> = {};
   const caps: string[] = [];
   if (opts.checksum !== undefined && opts.checksum !== '') {
-    if (!/^sha256:[a-f0-9]{64}$/.test(opts.checksum)) {
+    if (!isDigest(opts.checksum)) {
       throw new AikitError('BAD_DIGEST', `invalid checksum ${JSON.stringify(opts.checksum)}`, {
         hint: 'use sha256:<64 lowercase hex digits>',
       });
