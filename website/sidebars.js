@@ -38,7 +38,7 @@ const sidebars = {
       type: 'category',
       label: 'Contributing',
       collapsed: false,
-      items: ['architecture', 'developing', 'release'],
+      items: ['architecture', 'developing', 'decisions', 'release'],
     },
   ],
 };

@@ -31,3 +31,5 @@ export type {
   Runtime,
   Server,
 } from './types.js';
+export { ARCHES, combinationFor, combinationProblem, MATRIX } from './matrix.js';
+export type { Arch, ArchLimit, Combination, Fallback, MatrixProblem, ServerMatrix } from './matrix.js';

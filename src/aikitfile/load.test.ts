@@ -50,7 +50,15 @@ describe('every rule reports one located error', () => {
   ["no-source", H + "models:\n  - name: m\n", "MISSING_KEY", "missing required key \"source\"", "models[0]", "3:5"],
   ["empty-name", H + "models: [{name: \"\", source: m.gguf}]\n", "EMPTY_VALUE", "name must not be empty", "models[0].name", "2:17"],
   ["num-name", H + "models: [{name: 1.10, source: m.gguf}]\n", "WRONG_TYPE", "expected a string, got 1.1", "models[0].name", "2:17"],
-  ["null", H + "config:\n", "WRONG_TYPE", "expected a string, got null", "config", "2:1"],
+  ["null-required", H + "models:\n  - name:\n    source: m.gguf\n", "WRONG_TYPE", "expected a string, got null", "models[0].name", "3:5"],
+  ["null-api", "apiVersion:\ndebug: true\n", "UNSUPPORTED_API_VERSION", "apiVersion null is not supported", "apiVersion", "1:1"],
+  ["null-entry", H + "backends:\n  -\n", "UNSUPPORTED_BACKEND", "backend null is not supported", "backends[0]", "3:4"],
+  ["ft-null-base", H + "baseModel:\ndatasets: [{source: a/b, type: alpaca}]\n", "WRONG_TYPE", "expected a string, got null", "baseModel", "2:1"],
+  ["ft-null-datasets", H + "baseModel: x/y\ndatasets:\n", "WRONG_TYPE", "expected a list, got null", "datasets", "3:1"],
+  ["empty-tpl-name", H + "models: [{name: a, source: a.gguf, promptTemplates: [{name: \"\", template: x}]}]\n", "EMPTY_VALUE", "name must not be empty", "models[0].promptTemplates[0].name", "2:61"],
+  ["ls-ngl-frac", L + "models: [{name: m, source: m.gguf, gpuLayers: 1.5}]\n", "INVALID_GPU_LAYERS", "gpuLayers 1.5 is not a number of layers, \"auto\" or \"all\"", "models[0].gpuLayers", "3:47"],
+  ["ls-ngl-huge", L + "models: [{name: m, source: m.gguf, gpuLayers: 1e20}]\n", "OUT_OF_RANGE", "gpuLayers must be at most 9007199254740991, got 100000000000000000000", "models[0].gpuLayers", "3:47"],
+  ["ft-inf", F + "config:\n  unsloth:\n    learningRate: .inf\n", "WRONG_TYPE", "expected a number, got Infinity", "config.unsloth.learningRate", "6:19"],
   ["sha", H + "models: [{name: m, source: m.gguf, sha256: abc}]\n", "INVALID_SHA256", "sha256 \"abc\" is not 64 hex digits", "models[0].sha256", "2:44"],
   ["abs", H + "models: [{name: m, source: /m.gguf}]\n", "ABSOLUTE_PATH", "local source \"/m.gguf\" is an absolute path", "models[0].source", "2:28"],
   ["escape", H + "models: [{name: m, source: a/../../m.gguf}]\n", "PATH_ESCAPES_CONTEXT", "local source \"a/../../m.gguf\" points outside the build context", "models[0].source", "2:28"],
@@ -120,6 +128,69 @@ describe('every rule reports one located error', () => {
     const [i] = issues;
     expect(i!.severity).toBe('error');
     expect([i!.code, i!.message, formatPath(i!.path ?? []), pos(i!)]).toEqual([code, message, path, at]);
+  });
+});
+
+describe('a key written with no value', () => {
+  // YAML reads `key:` as null; the reference's Go decoding takes the zero value and so do we.
+  it.each([
+    ['runtime', `${H}runtime:\n`],
+    ['debug', `${H}debug:\n`],
+    ['backends', `${H}backends:\n`],
+    ['models', `${H}models:\n`],
+    ['config', `${H}config:\n`],
+    ['loadToMemory', `${H}loadToMemory:\n`],
+  ])('is absent for the optional inference field %s', (_key, yaml) => {
+    expect(inference(yaml)).toEqual(inference(H));
+  });
+
+  it('is absent for optional fields inside a model', () => {
+    const spec = inference(
+      `${H}models:\n  - name: m\n    source: m.gguf\n    sha256:\n    promptTemplates:\n`,
+    );
+    expect(spec.models).toEqual(inference(`${H}models: [{name: m, source: m.gguf}]\n`).models);
+    expect(spec.models[0]).not.toHaveProperty('sha256');
+  });
+
+  it('is absent for llama-server model fields, so localai does not reject them', () => {
+    const yaml = `${H}models: [{name: m, source: m.gguf, contextSize: , chatTemplate: , stop: , gpuLayers: }]\n`;
+    expect(inference(yaml).models[0]).toEqual(
+      inference(`${H}models: [{name: m, source: m.gguf}]\n`).models[0],
+    );
+  });
+
+  it('gets the defaults in a fine-tune aikitfile', () => {
+    expect(finetune(`${F}target:\nconfig:\n`)).toEqual(finetune(F));
+    expect(finetune(`${F}config:\n  unsloth:\noutput:\n`)).toEqual(finetune(F));
+    expect(
+      finetune(`${F}config:\n  unsloth:\n    seed:\n    learningRate: 0.001\noutput:\n  name:\n`),
+    ).toEqual(finetune(`${F}config:\n  unsloth:\n    learningRate: 0.001\n`));
+  });
+
+  it('is still an error for a required key, at its line', () => {
+    const issues = errorsOf(`${H}models:\n  - name: m\n    source:\n    sha256:\n`);
+    expect(issues.map((i) => [i.code, i.message, i.hint, formatPath(i.path ?? []), pos(i)])).toEqual([
+      ['WRONG_TYPE', 'expected a string, got null', 'give the key a value', 'models[0].source', '4:5'],
+    ]);
+  });
+
+  it('is still an unknown key when the key is unknown', () => {
+    expect(errorsOf(`${H}colour:\n`).map((i) => i.code)).toEqual(['UNKNOWN_KEY']);
+  });
+});
+
+describe('list lengths', () => {
+  it('are reported by the schema when no rule covers them', () => {
+    const issues = errorsOf(`${H}server: ollama\nbackends: [vllm, diffusers]\n`);
+    expect(issues.map((i) => [i.code, i.message, pos(i)])).toEqual([
+      ['UNSUPPORTED_SERVER', 'server "ollama" is not supported', '2:9'],
+      ['OUT_OF_RANGE', 'backends must have at most 1 entry', '3:11'],
+    ]);
+  });
+
+  it("are reported once, in the rule's words, when a rule covers them", () => {
+    const issues = errorsOf(`${H}runtime: cuda\nbackends: [vllm, diffusers]\n`);
+    expect(issues.map((i) => i.code)).toEqual(['TOO_MANY_BACKENDS']);
   });
 });
 

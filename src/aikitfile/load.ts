@@ -1,5 +1,6 @@
 import { isScalar, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { AikitError, type Issue } from '../util/errors.js';
+import { withoutAbsentNulls } from './absent-nulls.js';
 import { applyBuildArgs, warnIgnoredBuildArgs } from './args.js';
 import {
   FINETUNE_TARGETS,
@@ -8,24 +9,27 @@ import {
   type RawFinetune,
   type RawInference,
 } from './schema.js';
-import { byPosition, isRecord, Reporter, show, type KeyPath } from './report.js';
+import { byPosition, isRecord, Reporter, show } from './report.js';
+import { aikitfileKind, kindSchema, schemaErrors, type AikitfileKind } from './schema-check.js';
+import { reportLengths, reportSchemaErrors, type LengthProblem } from './schema-problems.js';
 import { SourceMap } from './source-map.js';
 import { parseModelSource } from './sources.js';
 import { didYouMean } from './suggest.js';
 import type { AikitSpec, FinetuneSpec, InferenceSpec, LoadedSpec, LoadOptions } from './types.js';
 import { validateFinetune, validateInference, type ValidateContext } from './validate.js';
-import { reportZodIssues, type ZodIssueContext } from './zod-issues.js';
 
 // Top-level keys that only the other kind of aikitfile has, for the unknown-key hint.
-const TO_INFERENCE = {
-  kind: 'inference',
-  keys: ['server', 'debug', 'runtime', 'backends', 'models', 'loadToMemory'],
-  why: 'this file is read as a fine-tune aikitfile because it has baseModel or datasets',
-};
-const TO_FINETUNE = {
-  kind: 'fine-tune',
-  keys: ['target', 'baseModel', 'datasets', 'output'],
-  why: 'a file is a fine-tune aikitfile only when it has baseModel or datasets',
+const OTHER_KIND: Record<AikitfileKind, { kind: string; keys: readonly string[]; why: string }> = {
+  finetune: {
+    kind: 'inference',
+    keys: ['server', 'debug', 'runtime', 'backends', 'models', 'loadToMemory'],
+    why: 'this file is read as a fine-tune aikitfile because it has baseModel or datasets',
+  },
+  inference: {
+    kind: 'fine-tune',
+    keys: ['target', 'baseModel', 'datasets', 'output'],
+    why: 'a file is a fine-tune aikitfile only when it has baseModel or datasets',
+  },
 };
 
 /**
@@ -78,19 +82,22 @@ export function loadAikitfile(text: string, filename: string, opts: LoadOptions 
     return fail();
   }
 
+  const kind = aikitfileKind(data);
+  const schema = kindSchema(kind);
+  const checked = withoutAbsentNulls(data, schema) as Record<string, unknown>;
   const ctx: ValidateContext = { reporter: r, findInValue: (path, re) => map.findInValue(path, re) };
-  const zod = (schema: ZodIssueContext['schema'], otherKindKeys: ZodIssueContext['otherKindKeys']) => ({
-    data,
-    schema,
-    otherKindKeys,
-    sourceOf: (path: KeyPath) => map.textOf(path),
-    reporter: r,
-  });
+  const checkShape = (): LengthProblem[] =>
+    reportSchemaErrors(schemaErrors(kind, checked), {
+      data: checked,
+      schema,
+      rules: kind === 'finetune' ? FinetuneSchema : InferenceSchema,
+      otherKindKeys: OTHER_KIND[kind],
+      sourceOf: (path) => map.textOf(path),
+      reporter: r,
+    });
 
-  // D1: fine-tune when the file has baseModel or datasets, as the reference's HEAD decides.
-  if ('baseModel' in data || 'datasets' in data) {
-    const res = FinetuneSchema.safeParse(data);
-    if (!res.success) reportZodIssues(res.error.issues, zod(FinetuneSchema, TO_INFERENCE));
+  if (kind === 'finetune') {
+    const lengths = checkShape();
     const target = opts.target;
     if (target && !(FINETUNE_TARGETS as readonly string[]).includes(target)) {
       r.unplaced(
@@ -101,18 +108,20 @@ export function loadAikitfile(text: string, filename: string, opts: LoadOptions 
       );
     }
     warnIgnoredBuildArgs(opts.buildArgs, r);
-    validateFinetune(data, ctx);
-    if (r.errorCount > 0 || !res.success) return fail();
-    return loaded(finetuneSpec(res.data, target), r, (path) => map.locateExact(path));
+    validateFinetune(checked, ctx);
+    reportLengths(lengths, r);
+    if (r.errorCount > 0) return fail();
+    // The shape is valid, so zod only fills in the defaults.
+    return loaded(finetuneSpec(FinetuneSchema.parse(checked), target), r, (path) => map.locateExact(path));
   }
 
-  const res = InferenceSchema.safeParse(data);
-  if (!res.success) reportZodIssues(res.error.issues, zod(InferenceSchema, TO_FINETUNE));
+  const lengths = checkShape();
   // The file is checked as written; the rules below see it with the build-args applied.
-  const effective = { ...data };
+  const effective = { ...checked };
   const effect = applyBuildArgs(effective, opts.buildArgs, r);
   validateInference(effective, { ...ctx, ...effect });
-  if (r.errorCount > 0 || !res.success) return fail();
+  reportLengths(lengths, r);
+  if (r.errorCount > 0) return fail();
   return loaded(inferenceSpec(InferenceSchema.parse(effective)), r, (path) =>
     // Models and config from --build-arg model have no place in the file.
     effect.modelsFromBuildArg && (path[0] === 'models' || path[0] === 'config')

@@ -1,3 +1,5 @@
+import type { Arch, Backend, Runtime } from '../aikitfile/index.js';
+
 // The runtime catalog (decision D11): every artifact a LocalAI image is made of, as data.
 // Facts and their provenance are in ../shared/reference/runtime-catalog.md; the section numbers
 // below point there. Code elsewhere reads this table and never names an image or a URL itself.
@@ -7,8 +9,8 @@
 // UNVERIFIED; fill it in at the next version bump (runtime-catalog.md §6). A build can pin any
 // entry itself with its AIKIT_* build-arg (`name:tag@sha256:…` for images, a sha256 for files).
 
-/** CPU architectures LocalAI publishes Linux binaries and backend images for. */
-export type Arch = 'amd64' | 'arm64';
+/** The CPU architectures of the aikitfile's matrix, which LocalAI publishes binaries for. */
+export type { Arch };
 
 /** A LocalAI release line the catalog uses (D13: one pinned version per backend). */
 export type LocalAIVersion = 'v4.7.1' | 'v3.12.1' | 'v3.10.1';
@@ -254,13 +256,14 @@ export const RUNTIME_ENV = {
   rocm: ['LOCALAI_FORCE_META_BACKEND_CAPABILITY=amd'],
 } as const;
 
-/** One allowed runtime × backend combination and what its image is made of (§2.2, D13, D15). */
-export interface MatrixRow {
+/**
+ * What the LocalAI image of one runtime × backend combination is made of (§2.2, D13). Which
+ * combinations a file may ask for, and on which architectures, is the aikitfile's matrix.
+ */
+export interface LocalAIStack {
   /** `''` is CPU. */
-  runtime: '' | 'cuda' | 'applesilicon' | 'rocm';
-  backend: 'llama-cpp' | 'diffusers' | 'vllm' | 'mamba' | 'exllama2';
-  /** Target architectures this combination builds for. */
-  arches: readonly Arch[];
+  runtime: Runtime;
+  backend: Backend;
   /** Backend images, the one LocalAI should prefer first; later ones are fallbacks. */
   images: readonly BackendImageId[];
   base: BaseImageId;
@@ -268,41 +271,16 @@ export interface MatrixRow {
   toolchain?: 'vllm';
 }
 
-export const MATRIX: readonly MatrixRow[] = [
-  { runtime: '', backend: 'llama-cpp', arches: ['amd64', 'arm64'], images: ['cpu-llama-cpp'], base: 'cpu' },
+export const LOCALAI_STACKS: readonly LocalAIStack[] = [
+  { runtime: '', backend: 'llama-cpp', images: ['cpu-llama-cpp'], base: 'cpu' },
   // CUDA llama-cpp keeps the CPU build beside it: LocalAI picks it on hosts without a GPU (§2.4).
-  {
-    runtime: 'cuda',
-    backend: 'llama-cpp',
-    arches: ['amd64'],
-    images: ['cuda12-llama-cpp', 'cpu-llama-cpp'],
-    base: 'cpu',
-  },
-  { runtime: 'cuda', backend: 'diffusers', arches: ['amd64'], images: ['cuda12-diffusers'], base: 'python' },
-  {
-    runtime: 'cuda',
-    backend: 'vllm',
-    arches: ['amd64'],
-    images: ['cuda12-vllm'],
-    base: 'python',
-    toolchain: 'vllm',
-  },
-  { runtime: 'cuda', backend: 'mamba', arches: ['amd64'], images: ['cuda12-transformers'], base: 'python' },
-  { runtime: 'cuda', backend: 'exllama2', arches: ['amd64'], images: ['cuda12-exllama2'], base: 'python' },
-  {
-    runtime: 'rocm',
-    backend: 'llama-cpp',
-    arches: ['amd64'],
-    images: ['rocm-llama-cpp', 'cpu-llama-cpp'],
-    base: 'rocm',
-  },
-  {
-    runtime: 'applesilicon',
-    backend: 'llama-cpp',
-    arches: ['arm64'],
-    images: ['vulkan-llama-cpp'],
-    base: 'applesilicon',
-  },
+  { runtime: 'cuda', backend: 'llama-cpp', images: ['cuda12-llama-cpp', 'cpu-llama-cpp'], base: 'cpu' },
+  { runtime: 'cuda', backend: 'diffusers', images: ['cuda12-diffusers'], base: 'python' },
+  { runtime: 'cuda', backend: 'vllm', images: ['cuda12-vllm'], base: 'python', toolchain: 'vllm' },
+  { runtime: 'cuda', backend: 'mamba', images: ['cuda12-transformers'], base: 'python' },
+  { runtime: 'cuda', backend: 'exllama2', images: ['cuda12-exllama2'], base: 'python' },
+  { runtime: 'rocm', backend: 'llama-cpp', images: ['rocm-llama-cpp', 'cpu-llama-cpp'], base: 'rocm' },
+  { runtime: 'applesilicon', backend: 'llama-cpp', images: ['vulkan-llama-cpp'], base: 'applesilicon' },
 ];
 
 /**

@@ -4,7 +4,7 @@ import { loadAikitfile, type InferenceSpec } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import { resolveArtifacts } from './artifacts.js';
 import { convert, type ConvertOptions } from './convert.js';
-import { backendMetadata } from './runtimes/index.js';
+import { backendMetadata } from './servers/localai/runtime.js';
 
 const SHA = 'c'.repeat(64);
 const amd64 = parsePlatform('linux/amd64');

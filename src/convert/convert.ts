@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import {
   mkdir,
-  type FileAction,
   type LocationRange,
   type Platform,
   type SourceInfo,
@@ -11,12 +10,10 @@ import {
 import type { InferenceSpec } from '../aikitfile/index.js';
 import type { Issue, SourceRange } from '../util/errors.js';
 import type { Artifacts } from './artifacts.js';
-import { imageConfig, type ImageConfig } from './image-config.js';
+import type { ImageConfig } from './image-config.js';
 import { stackingFor, stackLayers, type Layer } from './layers.js';
-import { planRuntime } from './matrix.js';
 import { modelFiles, type Metadata, type SourceSettings } from './models.js';
-import { runtimeParts } from './runtimes/index.js';
-import { llamaServerParts } from './runtimes/llama-server.js';
+import { serverFor } from './servers/index.js';
 
 export interface ConvertOptions {
   platform: Platform;
@@ -53,79 +50,34 @@ export interface ConvertResult {
  * Converts an inference aikitfile into the LLB of one platform's image. Pure: the caller does
  * all I/O (resolving the base image, solving), which keeps this testable without an engine.
  *
- * Layers (D12), bottom to top: the base image, one layer per model file, the LocalAI binary, one
- * layer per backend, then templates and config in one small layer. They are merged where the
- * engine allows and chained otherwise (layers.ts); in a chain this order keeps the large model
- * layers below everything that changes more often.
+ * Layers (D12), bottom to top: the server's base image, one layer per model file, then the
+ * server's own layers (servers/: for LocalAI its binary, one layer per backend, then templates
+ * and config in one small layer). They are merged where the engine allows and chained otherwise
+ * (layers.ts); in a chain this order keeps the large model layers below everything that changes
+ * more often.
  */
 export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResult {
-  if (spec.server === 'llama-server') return convertLlamaServer(spec, opts);
-  const plan = planRuntime(spec, opts.platform, {
-    locate: opts.locate,
-    file: opts.source?.filename,
-  });
+  const server = serverFor(spec);
+  const plan = server.plan(spec, opts.platform, { locate: opts.locate, file: opts.source?.filename });
   const tag = stepTag(opts);
-  const at = (path: readonly (string | number)[]) => location(opts, path);
-  const runtime = runtimeParts(plan, {
+  const parts = server.parts(spec, plan, {
     platform: opts.platform,
     artifacts: opts.artifacts,
     tag,
     imageDigest: (ref) =>
       opts.imageDigests?.[ref] ?? (ref === opts.artifacts.baseImage ? opts.baseImageDigest : undefined),
     ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
+    labels: opts.labels ?? {},
+    at: (path) => location(opts, path),
   });
-
-  const models = modelLayers(spec, opts);
-  const small = templateAndConfigFiles(spec);
-  const layers: Layer[] = [
-    ...models,
-    ...runtime.layers,
-    ...(small
-      ? [{ action: small, name: '[aikit] write prompt templates and config', location: at([]) }]
-      : []),
-  ];
+  const layers: Layer[] = [...modelLayers(spec, opts), ...parts.layers];
   const state = stackLayers(
-    runtime.base,
+    parts.base,
     layers,
     stackingFor(opts.llbCaps),
     `${tag} stack ${layers.length} layers`,
   );
-  return {
-    state,
-    image: imageConfig(spec, opts.platform, opts.labels ?? {}, runtime.image),
-    warnings: plan.warnings,
-  };
-}
-
-/**
- * `server: llama-server`: llama.cpp's server image, one layer per model file, then the preset
- * and chat templates in one small layer. No LocalAI binary and no backend.
- */
-function convertLlamaServer(spec: InferenceSpec, opts: ConvertOptions): ConvertResult {
-  const tag = stepTag(opts);
-  const parts = llamaServerParts(spec, {
-    platform: opts.platform,
-    artifacts: opts.artifacts,
-    tag,
-    imageDigest: (ref) => opts.imageDigests?.[ref],
-    ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
-    labels: opts.labels ?? {},
-    locate: opts.locate,
-    file: opts.source?.filename,
-  });
-  const layers: Layer[] = [
-    ...modelLayers(spec, opts),
-    {
-      action: parts.files,
-      name: '[aikit] write llama-server presets and chat templates',
-      location: location(opts, []),
-    },
-  ];
-  return {
-    state: stackLayers(parts.base, layers, stackingFor(opts.llbCaps), `${tag} stack ${layers.length} layers`),
-    image: parts.image,
-    warnings: parts.warnings,
-  };
+  return { state, image: parts.image, warnings: plan.warnings };
 }
 
 function stepTag(opts: ConvertOptions): string {
@@ -151,29 +103,6 @@ function modelLayers(spec: InferenceSpec, opts: ConvertOptions): Layer[] {
     name: `[aikit] add model ${f.model.name} to ${f.dest}`,
     location: f.location,
   }));
-}
-
-/** One file op holds every template and the config, so templates never add ops. */
-function templateAndConfigFiles(spec: InferenceSpec): FileAction | undefined {
-  const templates = spec.models.flatMap((m) => m.promptTemplates);
-  if (templates.length === 0 && !spec.config) return undefined;
-  let action: FileAction | undefined;
-  const chain = (next: (a: FileAction | undefined) => FileAction) => (action = next(action));
-  if (templates.length > 0) {
-    chain(() => mkdir('/models', 0o755, { makeParents: true }));
-    for (const t of templates) chain((a) => a!.mkfile(`/models/${t.name}.tmpl`, 0o644, t.template));
-  }
-  if (spec.config) {
-    // The reference creates /configuration next to the config; LocalAI watches it for
-    // dynamic configuration, so keep it.
-    chain((a) =>
-      a
-        ? a.mkdir('/configuration', 0o755, { makeParents: true })
-        : mkdir('/configuration', 0o755, { makeParents: true }),
-    );
-    chain((a) => a!.mkfile('/config.yaml', 0o644, spec.config!));
-  }
-  return action;
 }
 
 function location(opts: ConvertOptions, path: readonly (string | number)[]): SourceLocation | undefined {

@@ -1,14 +1,14 @@
 export { ARTIFACT_ARGS, LOCALAI_VERSION, localaiArch, localaiUrlFor, resolveArtifacts } from './artifacts.js';
 export { backendImageRef, baseImageRef, localaiSha256For } from './artifacts.js';
 export type { ArtifactArg, Artifacts, CudaLibraries } from './artifacts.js';
-export { BACKEND_IMAGES, BASE_IMAGES, LOCALAI_BINARY, MATRIX } from './catalog.js';
+export { BACKEND_IMAGES, BASE_IMAGES, LOCALAI_BINARY, LOCALAI_STACKS } from './catalog.js';
 export type {
   BackendImage,
   BackendImageId,
   BaseImage,
   BaseImageId,
+  LocalAIStack,
   LocalAIVersion,
-  MatrixRow,
 } from './catalog.js';
 export { convert } from './convert.js';
 export { redactUrl } from './naming.js';
@@ -16,10 +16,10 @@ export type { ConvertOptions, ConvertResult } from './convert.js';
 export { DEFAULT_PATH, imageConfig, modelLabels } from './image-config.js';
 export type { ImageConfig } from './image-config.js';
 export { stackingFor, type Stacking } from './layers.js';
-export { checkMatrix, planRuntime } from './matrix.js';
-export type { PlanOptions, RuntimePlan } from './matrix.js';
+export { checkMatrix, planTarget } from './matrix.js';
+export type { PlanOptions, TargetPlan } from './matrix.js';
 export { modelFiles } from './models.js';
 export type { ModelFile, ModelSourceOptions } from './models.js';
 export { metadataRequests, placeholderMetadata, SOURCE_ARGS, sourceSettings } from './models.js';
 export type { Metadata, MetadataRequest, SourceSettings } from './models.js';
-export { runtimeImageRefs } from './runtimes/index.js';
+export { runtimeImageRefs } from './servers/index.js';

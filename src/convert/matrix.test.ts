@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlatform } from '../llb/index.js';
-import { loadAikitfile, type InferenceSpec } from '../aikitfile/index.js';
+import { loadAikitfile, MATRIX, type InferenceSpec } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
-import { checkMatrix, planRuntime } from './matrix.js';
+import { BACKEND_IMAGES, BASE_IMAGES, LOCALAI_STACKS } from './catalog.js';
+import { checkMatrix, planTarget } from './matrix.js';
+import { planLocalAI } from './servers/localai/plan.js';
 
 function spec(runtime: string, backend?: string): InferenceSpec {
   const text = `apiVersion: v1alpha1\nruntime: "${runtime}"\n${backend ? `backends: [${backend}]\n` : ''}`;
@@ -12,7 +14,7 @@ function spec(runtime: string, backend?: string): InferenceSpec {
 }
 
 const plan = (runtime: string, backend: string | undefined, platform: string) =>
-  planRuntime(spec(runtime, backend), parsePlatform(platform));
+  planLocalAI(spec(runtime, backend), parsePlatform(platform));
 
 function errorOf(f: () => unknown): AikitError {
   try {
@@ -51,8 +53,8 @@ describe('the platform × runtime × backend matrix (D15)', () => {
     (runtime, backend, platform, effective, images, base, localai) => {
       const p = plan(runtime, backend, platform);
       expect(p.runtime).toBe(effective);
-      expect(p.row.images).toEqual(images);
-      expect(p.row.base).toBe(base);
+      expect(p.stack.images).toEqual(images);
+      expect(p.stack.base).toBe(base);
       expect(p.localai).toBe(localai);
     },
   );
@@ -143,15 +145,15 @@ describe('the platform × runtime × backend matrix (D15)', () => {
 
   it('guards combinations the spec rejects, for specs made by hand', () => {
     const s = { ...spec('rocm'), backends: ['vllm' as const] };
-    expect(errorOf(() => planRuntime(s, parsePlatform('linux/amd64'))).code).toBe('RUNTIME_BACKEND_CONFLICT');
+    expect(errorOf(() => planTarget(s, parsePlatform('linux/amd64'))).code).toBe('RUNTIME_BACKEND_CONFLICT');
     const cpu = { ...spec(''), backends: ['diffusers' as const] };
-    expect(errorOf(() => planRuntime(cpu, parsePlatform('linux/amd64'))).code).toBe('BACKEND_NEEDS_CUDA');
+    expect(errorOf(() => planTarget(cpu, parsePlatform('linux/amd64'))).code).toBe('BACKEND_NEEDS_CUDA');
   });
 
   it('points at the aikitfile line of the runtime', () => {
     const loaded = loadAikitfile('apiVersion: v1alpha1\nruntime: rocm\n', 'aikitfile.yaml');
     const e = errorOf(() =>
-      planRuntime(loaded.spec as InferenceSpec, parsePlatform('linux/arm64'), {
+      planTarget(loaded.spec as InferenceSpec, parsePlatform('linux/arm64'), {
         locate: (p) => loaded.locate(p),
         file: 'aikitfile.yaml',
       }),
@@ -166,5 +168,31 @@ describe('the platform × runtime × backend matrix (D15)', () => {
     expect(checkMatrix(spec(''), both)).toEqual([]);
     const e = errorOf(() => checkMatrix(spec('applesilicon'), [...both, parsePlatform('linux/s390x')]));
     expect(e.issues.map((i) => i.code)).toEqual(['APPLESILICON_NEEDS_ARM64', 'UNSUPPORTED_PLATFORM']);
+  });
+
+  it('has LocalAI images for every LocalAI combination, on every architecture it builds for', () => {
+    const used = new Set<string>();
+    for (const c of MATRIX.localai.combinations) {
+      const builds = [
+        ...c.arches.map((arch) => ({ runtime: c.runtime, arch })),
+        ...(c.fallback ? [{ runtime: c.fallback.runtime, arch: c.fallback.arch }] : []),
+      ];
+      for (const { runtime, arch } of builds) {
+        const stack = LOCALAI_STACKS.find((s) => s.runtime === runtime && s.backend === c.backend);
+        expect(stack, `${runtime} × ${c.backend}`).toBeDefined();
+        for (const id of stack!.images) {
+          expect(BACKEND_IMAGES[id].arches).toContain(arch);
+          used.add(id);
+        }
+        expect(BASE_IMAGES[stack!.base].arches).toContain(arch);
+      }
+    }
+    // Every backend image of the catalog is used somewhere, and every stack by some combination.
+    expect([...used].sort()).toEqual(Object.keys(BACKEND_IMAGES).sort());
+    for (const s of LOCALAI_STACKS) {
+      expect(
+        MATRIX.localai.combinations.some((c) => c.runtime === s.runtime && c.backend === s.backend),
+      ).toBe(true);
+    }
   });
 });

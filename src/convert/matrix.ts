@@ -1,30 +1,29 @@
 import { formatPlatform, type Platform } from '../llb/index.js';
-import type { Backend, InferenceSpec, Runtime } from '../aikitfile/index.js';
-import { AikitError, type Issue, type SourceRange } from '../util/errors.js';
 import {
-  BACKEND_IMAGES,
+  ARCHES,
+  combinationFor,
+  combinationProblem,
   MATRIX,
-  RUNTIME_ENV,
   type Arch,
-  type LocalAIVersion,
-  type MatrixRow,
-} from './catalog.js';
-import { planLlamaServer } from './runtimes/llama-server.js';
+  type Backend,
+  type InferenceSpec,
+  type MatrixProblem,
+  type Runtime,
+} from '../aikitfile/index.js';
+import { AikitError, type Issue, type SourceRange } from '../util/errors.js';
 
-// The platform × runtime × backend matrix (decision D15). The spec checks what one file can get
-// wrong on its own (unknown names, a backend that needs CUDA); this checks what depends on the
-// target platform, once per platform, with one message per forbidden combination.
+// The platform half of the matrix (decision D15). The aikitfile checks what one file can get
+// wrong on its own (a backend its runtime lacks); this checks what depends on the target
+// platform, once per platform, with one message per forbidden combination. Both read the one
+// table in aikitfile/matrix.ts; each server plans its artifacts on top of what this returns.
 
-/** What one platform's image is made of, after the matrix said yes. */
-export interface RuntimePlan {
-  /** The runtime the image is built for: `''` when `cuda` was asked for on arm64 (D8). */
+/** What the matrix says about one platform's image. */
+export interface TargetPlan {
+  /** The runtime the image is built for: another one where the row falls back (D8: cuda on arm64). */
   runtime: Runtime;
-  /** The aikitfile's backend (llama-cpp when it names none). */
-  backend: Backend;
+  /** The file's backend, or the server's default; undefined for a server without backends. */
+  backend: Backend | undefined;
   arch: Arch;
-  row: MatrixRow;
-  /** The LocalAI release of the first backend image (D13). */
-  localai: LocalAIVersion;
   warnings: Issue[];
 }
 
@@ -36,117 +35,45 @@ export interface PlanOptions {
 }
 
 /** Checks the matrix for one target platform; throws an AikitError for a forbidden combination. */
-export function planRuntime(spec: InferenceSpec, platform: Platform, opts: PlanOptions = {}): RuntimePlan {
-  const backend: Backend = spec.backends[0] ?? 'llama-cpp';
-  const requested = spec.runtime;
+export function planTarget(spec: InferenceSpec, platform: Platform, opts: PlanOptions = {}): TargetPlan {
+  const matrix = MATRIX[spec.server];
   const target = formatPlatform(platform);
-  const fail = (code: string, path: (string | number)[], message: string, hint: string): never => {
+  const issue = (severity: Issue['severity'], p: MatrixProblem, path: (string | number)[]): Issue => {
     const range = opts.locate?.(path);
-    const issue: Issue = { severity: 'error', code, message, hint, path, ...(range ? { range } : {}) };
-    throw new AikitError(code, message, { hint, issues: [issue], ...(opts.file ? { file: opts.file } : {}) });
+    return {
+      severity,
+      code: p.code,
+      message: p.message,
+      ...(p.hint ? { hint: p.hint } : {}),
+      path,
+      ...(range ? { range } : {}),
+    };
+  };
+  const fail = (p: MatrixProblem, path: (string | number)[]): never => {
+    throw new AikitError(p.code, p.message, {
+      ...(p.hint ? { hint: p.hint } : {}),
+      issues: [issue('error', p, path)],
+      ...(opts.file ? { file: opts.file } : {}),
+    });
   };
   const runtimePath = ['runtime'];
   const backendPath = spec.backends.length > 0 ? ['backends', 0] : ['runtime'];
 
-  if (platform.os !== 'linux') {
-    fail(
-      'UNSUPPORTED_PLATFORM',
-      [],
-      `aikit builds linux images; ${target} was requested`,
-      'use --platform linux/amd64 or linux/arm64',
-    );
+  const arch = platform.os === 'linux' ? ARCHES.find((a) => a === platform.architecture) : undefined;
+  if (!arch) return fail(matrix.otherTarget(platform.os, target), []);
+  const backend =
+    matrix.defaultBackend === undefined ? undefined : (spec.backends[0] ?? matrix.defaultBackend);
+  const row = combinationFor(spec.server, spec.runtime, backend);
+  // The aikitfile reports these with the file's own positions; this guards hand-made specs.
+  if (!row) return fail(combinationProblem(spec.server, spec.runtime, backend)!, backendPath);
+  if (row.arches.includes(arch)) return { runtime: spec.runtime, backend, arch, warnings: [] };
+  if (row.fallback?.arch === arch) {
+    const warning = issue('warning', row.fallback.warning(target), runtimePath);
+    return { runtime: row.fallback.runtime, backend, arch, warnings: [warning] };
   }
-  const arch = platform.architecture;
-  if (arch !== 'amd64' && arch !== 'arm64') {
-    fail(
-      'UNSUPPORTED_PLATFORM',
-      [],
-      `LocalAI is published for linux/amd64 and linux/arm64 only; ${target} was requested`,
-      'use --platform linux/amd64, linux/arm64 or both',
-    );
-  }
-  const a = arch as Arch;
-  const rows = MATRIX.filter((r) => r.runtime === requested && r.backend === backend);
-  if (rows.length === 0) {
-    // The spec reports these with the file's own positions; this guards hand-made specs.
-    if (requested === 'rocm' || requested === 'applesilicon') {
-      fail(
-        'RUNTIME_BACKEND_CONFLICT',
-        backendPath,
-        `runtime ${requested} only supports the llama-cpp backend, not ${backend}`,
-        'remove backends: or use backends: [llama-cpp]',
-      );
-    }
-    fail(
-      'BACKEND_NEEDS_CUDA',
-      backendPath,
-      `backend ${backend} requires runtime cuda`,
-      'add runtime: cuda to the aikitfile',
-    );
-  }
-  const warnings: Issue[] = [];
-  let row = rows.find((r) => r.arches.includes(a));
-  let runtime: Runtime = requested;
-  if (!row) {
-    if (requested === 'cuda' && backend === 'llama-cpp' && a === 'arm64') {
-      // D8: no CUDA backend exists for arm64, so the arm64 image is the CPU image.
-      row = MATRIX.find((r) => r.runtime === '' && r.backend === 'llama-cpp')!;
-      runtime = '';
-      const range = opts.locate?.(runtimePath);
-      warnings.push({
-        severity: 'warning',
-        code: 'CUDA_ON_ARM64',
-        message: `runtime cuda on ${target} builds the CPU image: LocalAI has no CUDA backend for arm64`,
-        hint: 'the linux/amd64 image uses CUDA; drop linux/arm64 from --platform to build CUDA only',
-        path: runtimePath,
-        ...(range ? { range } : {}),
-      });
-    } else if (requested === 'rocm') {
-      fail(
-        'ROCM_NEEDS_AMD64',
-        runtimePath,
-        `runtime rocm builds linux/amd64 images only; ${target} was requested`,
-        'build with --platform linux/amd64, or without runtime rocm for a CPU image on arm64',
-      );
-    } else if (requested === 'applesilicon') {
-      fail(
-        'APPLESILICON_NEEDS_ARM64',
-        runtimePath,
-        `runtime applesilicon builds linux/arm64 images only (Apple Silicon runs arm64 Linux VMs); ${target} was requested`,
-        'build with --platform linux/arm64',
-      );
-    } else {
-      fail(
-        'BACKEND_NEEDS_AMD64',
-        backendPath,
-        `backend ${backend} is published for linux/amd64 only; only llama-cpp builds for ${target}`,
-        'build with --platform linux/amd64, or use the llama-cpp backend on arm64',
-      );
-    }
-  }
-  const chosen = row!;
-  return {
-    runtime,
-    backend,
-    arch: a,
-    row: chosen,
-    localai: BACKEND_IMAGES[chosen.images[0]!].localai,
-    warnings,
-  };
-}
-
-/** The env entries a runtime adds after PATH and CONFIG_FILE (D8: CUDA env only with CUDA). */
-export function runtimeEnv(plan: RuntimePlan, cudaFromBase: boolean): string[] {
-  switch (plan.runtime) {
-    case 'cuda':
-      return [...RUNTIME_ENV.cuda, ...(cudaFromBase ? RUNTIME_ENV.cudaBaseLibraries : [])];
-    case 'applesilicon':
-      return [...RUNTIME_ENV.applesilicon];
-    case 'rocm':
-      return [...RUNTIME_ENV.rocm];
-    default:
-      return [];
-  }
+  // Every row that lacks an architecture says why (a test holds the table to it).
+  const limit = row.limit!;
+  return fail(limit.problem(target, backend), limit.blame === 'runtime' ? runtimePath : backendPath);
 }
 
 /**
@@ -162,9 +89,7 @@ export function checkMatrix(
   const warnings: Issue[] = [];
   for (const p of platforms) {
     try {
-      const plan =
-        spec.server === 'llama-server' ? planLlamaServer(spec, p, opts) : planRuntime(spec, p, opts);
-      warnings.push(...plan.warnings);
+      warnings.push(...planTarget(spec, p, opts).warnings);
     } catch (e) {
       if (!(e instanceof AikitError)) throw e;
       errors.push(e);

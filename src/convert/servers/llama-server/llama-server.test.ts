@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { dumpDefinition, marshal, parsePlatform } from '../../llb/index.js';
-import { loadAikitfile, type InferenceSpec } from '../../aikitfile/index.js';
-import { AikitError } from '../../util/errors.js';
-import { ARTIFACT_ARGS, resolveArtifacts } from '../artifacts.js';
-import { LLAMA_SERVER_IMAGES } from '../catalog.js';
-import { convert } from '../convert.js';
-import { checkMatrix } from '../matrix.js';
-import { runtimeImageRefs } from './index.js';
-import { llamaServerPreset } from './llama-server.js';
+import { dumpDefinition, marshal, parsePlatform } from '../../../llb/index.js';
+import { loadAikitfile, type InferenceSpec } from '../../../aikitfile/index.js';
+import { AikitError } from '../../../util/errors.js';
+import { ARTIFACT_ARGS, resolveArtifacts } from '../../artifacts.js';
+import { LLAMA_SERVER_IMAGES } from '../../catalog.js';
+import { convert } from '../../convert.js';
+import { checkMatrix } from '../../matrix.js';
+import { runtimeImageRefs } from '../index.js';
+import { llamaServerPreset } from './preset.js';
 
 const amd64 = parsePlatform('linux/amd64');
 

@@ -1,25 +1,27 @@
-import { copy, http, image, mkdir, type Platform, type State } from '../../llb/index.js';
-import type { InferenceSpec } from '../../aikitfile/index.js';
-import { AikitError } from '../../util/errors.js';
+import { copy, http, mkdir, type State } from '../../../llb/index.js';
+import { AikitError } from '../../../util/errors.js';
 import {
   backendImageRef,
   baseImageRef,
   localaiSha256For,
   localaiUrlFor,
   type Artifacts,
-} from '../artifacts.js';
+} from '../../artifacts.js';
 import {
   BACKEND_IMAGES,
   CUDA_BASE_LIBRARIES,
   GALLERY_URL,
+  RUNTIME_ENV,
   VLLM_TOOLCHAIN,
   type BackendImageId,
-  type BaseImageId,
-} from '../catalog.js';
-import type { Layer } from '../layers.js';
-import { planRuntime, runtimeEnv, type RuntimePlan } from '../matrix.js';
-import { redactUrl } from '../naming.js';
-import { llamaServerImageRefs } from './llama-server.js';
+} from '../../catalog.js';
+import type { Layer } from '../../layers.js';
+import { redactUrl } from '../../naming.js';
+import { imageSource, type PartsOptions } from '../server.js';
+import type { LocalAIPlan } from './plan.js';
+
+// The runtime half of a LocalAI image: its base, the LocalAI binary and the backends, all from
+// the catalog.
 
 /** What a runtime adds to the image config. */
 export interface RuntimeImage {
@@ -30,50 +32,42 @@ export interface RuntimeImage {
 /** The runtime half of an image: its base, its layers and its config. */
 export interface RuntimeParts {
   base: State;
-  /** The base image reference, for resolving its config and digest. */
-  baseRef: string;
-  /** Every image the parts read, the base first. */
-  imageRefs: string[];
   /** The LocalAI binary, then each backend: separate layers (D12). */
   layers: Layer[];
   image: RuntimeImage;
 }
 
-export interface RuntimeOptions {
-  platform: Platform;
-  artifacts: Artifacts;
-  /** Step name prefix, e.g. `[aikit]`. */
-  tag: string;
-  imageDigest?: (ref: string) => string | undefined;
-  imageResolveMode?: 'default' | 'pull' | 'local';
+/** The images one platform's LocalAI image reads, decided from the plan and the artifacts. */
+export interface RuntimeImages {
+  /** The base image reference, for resolving its config and digest. */
+  baseRef: string;
+  /** vLLM's compiler is installed on the base (no AIKIT_VLLM_BASE_IMAGE names one that has it). */
+  toolchain: boolean;
+  /** The CUDA libraries come from the CUDA base, not from the primary backend. */
+  cudaFromBase: boolean;
+  /** The backend images, the one LocalAI should prefer first. */
+  backends: { id: BackendImageId; ref: string }[];
+}
+
+/** Picks the images of one platform's LocalAI image; throws when the build-args contradict the plan. */
+export function runtimeImages(plan: LocalAIPlan, artifacts: Artifacts): RuntimeImages {
+  const cudaFromBase = plan.runtime === 'cuda' && cudaLibrariesFromBase(plan, artifacts);
+  const vllm = plan.stack.toolchain === 'vllm';
+  const vllmBase = vllm && artifacts.vllmBaseImage ? artifacts.vllmBaseImage : undefined;
+  return {
+    baseRef: vllmBase ?? baseImageRef(artifacts, cudaFromBase ? 'cuda' : plan.stack.base),
+    toolchain: vllm && !vllmBase,
+    cudaFromBase,
+    backends: plan.stack.images.map((id) => ({ id, ref: backendImageRef(artifacts, id) })),
+  };
 }
 
 /** Builds the base, LocalAI and backend parts of one platform's image from the catalog. */
-export function runtimeParts(plan: RuntimePlan, opts: RuntimeOptions): RuntimeParts {
+export function runtimeParts(plan: LocalAIPlan, opts: PartsOptions): RuntimeParts {
   const { artifacts, tag } = opts;
-  const cudaFromBase = plan.runtime === 'cuda' && cudaLibrariesFromBase(plan, artifacts);
-  const baseId: BaseImageId = cudaFromBase ? 'cuda' : plan.row.base;
-  const img = (ref: string, name: string): State => {
-    const digest = opts.imageDigest?.(ref);
-    return image(ref, {
-      platform: opts.platform,
-      ...(digest ? { digest } : {}),
-      ...(opts.imageResolveMode && opts.imageResolveMode !== 'default'
-        ? { resolveMode: opts.imageResolveMode }
-        : {}),
-      name,
-    });
-  };
-
-  let baseRef = baseImageRef(artifacts, baseId);
-  let base: State;
-  if (plan.row.toolchain === 'vllm' && artifacts.vllmBaseImage) {
-    baseRef = artifacts.vllmBaseImage;
-    base = img(baseRef, `${tag} base image ${baseRef}`);
-  } else {
-    base = img(baseRef, `${tag} base image ${baseRef}`);
-    if (plan.row.toolchain === 'vllm') base = withVllmToolchain(base, tag);
-  }
+  const images = runtimeImages(plan, artifacts);
+  let base = imageSource(images.baseRef, `${tag} base image ${images.baseRef}`, opts);
+  if (images.toolchain) base = withVllmToolchain(base, tag);
 
   const url = localaiUrlFor(artifacts, plan.arch, plan.localai);
   const sha256 = localaiSha256For(artifacts, plan.arch, plan.localai);
@@ -91,15 +85,14 @@ export function runtimeParts(plan: RuntimePlan, opts: RuntimeOptions): RuntimePa
   ];
 
   const installed: { name: string; alias: string; image: string }[] = [];
-  plan.row.images.forEach((id, i) => {
+  images.backends.forEach(({ id, ref }, i) => {
     const b = BACKEND_IMAGES[id];
-    const ref = backendImageRef(artifacts, id);
     const dir = `/backends/${b.dir}`;
     // The primary backend of a CUDA image that takes CUDA from the base leaves its own copy out.
-    const exclude = cudaFromBase && i === 0 && b.bundlesGpuLibraries ? [...CUDA_BASE_LIBRARIES] : [];
+    const exclude = images.cudaFromBase && i === 0 && b.bundlesGpuLibraries ? [...CUDA_BASE_LIBRARIES] : [];
     layers.push({
       action: mkdir(dir, 0o755, { makeParents: true })
-        .copy(img(ref, `${tag} backend image ${ref}`), '/', `${dir}/`, {
+        .copy(imageSource(ref, `${tag} backend image ${ref}`, opts), '/', `${dir}/`, {
           dirCopyContents: true,
           ...(exclude.length > 0 ? { excludePatterns: exclude } : {}),
         })
@@ -111,11 +104,9 @@ export function runtimeParts(plan: RuntimePlan, opts: RuntimeOptions): RuntimePa
 
   return {
     base,
-    baseRef,
-    imageRefs: [baseRef, ...installed.map((b) => b.image)],
     layers,
     image: {
-      env: runtimeEnv(plan, cudaFromBase),
+      env: runtimeEnv(plan, images.cudaFromBase),
       labels: {
         'ai.kaito.aikit.runtime': plan.runtime === '' ? 'cpu' : plan.runtime,
         'ai.kaito.aikit.backend': plan.backend,
@@ -134,10 +125,24 @@ export function backendMetadata(alias: string, name: string): string {
   return JSON.stringify({ alias, name, gallery_url: GALLERY_URL }, null, 2);
 }
 
-function cudaLibrariesFromBase(plan: RuntimePlan, artifacts: Artifacts): boolean {
-  const primary = BACKEND_IMAGES[plan.row.images[0] as BackendImageId];
+/** The env entries a runtime adds after PATH and CONFIG_FILE (D8: CUDA env only with CUDA). */
+export function runtimeEnv(plan: LocalAIPlan, cudaFromBase: boolean): string[] {
+  switch (plan.runtime) {
+    case 'cuda':
+      return [...RUNTIME_ENV.cuda, ...(cudaFromBase ? RUNTIME_ENV.cudaBaseLibraries : [])];
+    case 'applesilicon':
+      return [...RUNTIME_ENV.applesilicon];
+    case 'rocm':
+      return [...RUNTIME_ENV.rocm];
+    default:
+      return [];
+  }
+}
+
+function cudaLibrariesFromBase(plan: LocalAIPlan, artifacts: Artifacts): boolean {
+  const primary = BACKEND_IMAGES[plan.stack.images[0]!];
   const wanted = artifacts.cudaLibraries === 'base' || !primary.bundlesGpuLibraries;
-  if (wanted && plan.row.base !== 'cpu') {
+  if (wanted && plan.stack.base !== 'cpu') {
     throw new AikitError(
       'CUDA_LIBRARIES_CONFLICT',
       `AIKIT_CUDA_LIBRARIES=base does not apply to the ${plan.backend} backend: its image brings CUDA in its Python packages`,
@@ -161,13 +166,4 @@ function withVllmToolchain(base: State, tag: string): State {
       name: `${tag} install ${packages} for vllm`,
     })
     .root();
-}
-
-/**
- * The images one platform's build reads, the base first: what a frontend resolves (for digests
- * and `ConvertOptions.imageDigests`) before converting. Throws for a forbidden combination.
- */
-export function runtimeImageRefs(spec: InferenceSpec, artifacts: Artifacts, platform: Platform): string[] {
-  if (spec.server === 'llama-server') return llamaServerImageRefs(spec, artifacts, platform);
-  return runtimeParts(planRuntime(spec, platform), { platform, artifacts, tag: '' }).imageRefs;
 }
