@@ -22,6 +22,32 @@ export function modelNameFromArg(source: ModelSource): string {
   return source.kind === 'local' ? posix.basename(source.path) : sourceFileName(source);
 }
 
+/** A build-arg the aikitfile language reads itself; convert's register of build-args lists these. */
+export interface LanguageArg {
+  name: string;
+  description: string;
+  default: string;
+}
+
+/** The language's own build-args (reference §2.4), read by {@link applyBuildArgs}. */
+export const LANGUAGE_ARGS = [
+  {
+    name: 'model',
+    description:
+      'one model file (a models[].source) that replaces the models and config of an inference aikitfile',
+    default: '',
+  },
+  {
+    name: 'runtime',
+    description: "the runtime of an inference aikitfile, overriding the file's",
+    default: '',
+  },
+] as const satisfies readonly LanguageArg[];
+
+type LanguageArgName = (typeof LANGUAGE_ARGS)[number]['name'];
+const MODEL_ARG: LanguageArgName = 'model';
+const RUNTIME_ARG: LanguageArgName = 'runtime';
+
 /** What the build-args changed, for the rules and the locator that run afterwards. */
 export interface BuildArgEffect {
   /** The models and config were replaced by `--build-arg model`. */
@@ -42,7 +68,7 @@ export function applyBuildArgs(
   r: Reporter,
 ): BuildArgEffect {
   const effect: BuildArgEffect = { modelsFromBuildArg: false };
-  const runtime = args?.['runtime'];
+  const runtime = args?.[RUNTIME_ARG];
   if (runtime) {
     if ((RUNTIMES as readonly string[]).includes(runtime)) {
       data['runtime'] = runtime;
@@ -59,7 +85,7 @@ export function applyBuildArgs(
       );
     }
   }
-  const model = args?.['model'];
+  const model = args?.[MODEL_ARG];
   if (model) {
     const parsed = parseModelSource(model);
     if (!parsed.ok) {
@@ -89,7 +115,7 @@ export function applyBuildArgs(
 
 /** Build-args that only inference files use: warn when a fine-tune build passes them. */
 export function warnIgnoredBuildArgs(args: Record<string, string> | undefined, r: Reporter): void {
-  for (const key of ['model', 'runtime']) {
+  for (const { name: key } of LANGUAGE_ARGS) {
     if (args?.[key]) {
       r.unplaced('warning', 'IGNORED_BUILD_ARG', `build-arg ${key} is ignored for a fine-tune aikitfile`);
     }

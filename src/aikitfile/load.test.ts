@@ -453,7 +453,7 @@ describe('sample aikitfiles', () => {
     expect(s.models[0]).toMatchObject({
       name: 'llama-3.2-1b-instruct',
       source: { kind: 'http' },
-      sha256: SHA,
+      sha256: `sha256:${SHA}`,
       index: 0,
     });
     expect(s.models[0]!.promptTemplates.map((t) => t.name)).toEqual(['chatMsg', 'chat', 'completion']);
@@ -498,11 +498,11 @@ describe('sample aikitfiles', () => {
     });
   });
 
-  it('accepts the sha256: prefix and upper case, and stores lowercase hex', () => {
+  it('accepts the sha256: prefix and upper case, and stores the canonical digest', () => {
     const spec = inference(
       `${H}models: [{name: m, source: m.gguf, sha256: "sha256:${SHA.toUpperCase()}"}]\n`,
     );
-    expect(spec.models[0]!.sha256).toBe(SHA);
+    expect(spec.models[0]!.sha256).toBe(`sha256:${SHA}`);
   });
 
   it('loads the unsloth sample and applies defaults only to absent fields (D14)', () => {

@@ -270,7 +270,7 @@ function schemaAt(root: SchemaNode, schemaPath: string): SchemaNode {
     node =
       isRecord(node) || Array.isArray(node) ? (node as Record<string, unknown>)[unescape(seg)] : undefined;
   }
-  return isRecord(node) ? (node as SchemaNode) : {};
+  return isRecord(node) ? node : {};
 }
 
 const unescape = (seg: string) => seg.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WRITTEN_SHA256_RE } from '../oci/index.js';
 
 // The shapes of an aikitfile as the user writes it. Types, enums, ranges and lexical formats live
 // here and nowhere else; the .describe() texts are the field documentation and end up in the
@@ -53,8 +54,7 @@ export function decodeRule(message: string): RuleMessage | undefined {
 
 const q = (v: unknown) => JSON.stringify(v);
 
-/** Accepted `sha256` spelling: 64 hex digits, optionally prefixed `sha256:`; stored lowercase without the prefix. */
-export const SHA256_RE = /^(?:sha256:)?[0-9a-fA-F]{64}$/;
+// The sha256 spelling (WRITTEN_SHA256_RE) lives in src/oci, next to the Digest it becomes.
 // A template becomes /models/<name>.tmpl, so its name must be one plain file name.
 // eslint-disable-next-line no-control-regex -- control characters are what this rejects
 const TEMPLATE_NAME_RE = /^(?!\.\.?$)[^/\\\u0000-\u001f]+$/;
@@ -69,7 +69,7 @@ const ApiVersionSchema = z
 const Sha256Schema = z
   .string()
   .regex(
-    SHA256_RE,
+    WRITTEN_SHA256_RE,
     rule(
       'INVALID_SHA256',
       (v) => `sha256 ${q(v)} is not 64 hex digits`,

@@ -1,3 +1,4 @@
+import type { Digest } from '../oci/index.js';
 import type { Issue, SourceRange } from '../util/errors.js';
 import type { BACKENDS, Dataset, FINETUNE_TARGETS, RUNTIMES, SERVERS, UnslothConfig } from './schema.js';
 
@@ -35,8 +36,8 @@ export interface OciSource {
   repository: string;
   /** Defaults to `latest` when neither tag nor digest is given. */
   tag?: string;
-  /** `sha256:<hex>` when the reference pins one. */
-  digest?: string;
+  /** Set when the reference pins one. */
+  digest?: Digest;
   /** The registry is `registry.ollama.ai`, whose manifests need the ollama media types. */
   ollama: boolean;
 }
@@ -54,8 +55,8 @@ export interface PromptTemplate {
 export interface Model {
   name: string;
   source: ModelSource;
-  /** Lowercase 64-hex digest without the `sha256:` prefix. */
-  sha256?: string;
+  /** Canonical, whichever spelling the aikitfile used. */
+  sha256?: Digest;
   /** LocalAI only. */
   promptTemplates: PromptTemplate[];
   /** llama-server only: context size in tokens (`ctx-size`); 0 is the model's own. */

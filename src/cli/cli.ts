@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  ARTIFACT_ARGS,
+  BUILD_ARGS,
   checkMatrix,
   convert,
-  metadataRequests,
-  placeholderMetadata,
+  readMetadata,
   resolveArtifacts,
-  SOURCE_ARGS,
   sourceSettings,
-  type Metadata,
 } from '../convert/index.js';
 import {
   dumpDefinition,
@@ -24,6 +21,7 @@ import {
 import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
 import { formatInspectReport, inspectImage } from './inspect.js';
+import { networkFetcher, placeholderFetcher } from './metadata.js';
 import { formatSmokeReport, smoke } from './smoke.js';
 
 const USAGE = `usage: aikit <command> [options]
@@ -102,7 +100,8 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(`${formatInspectReport(await inspectImage(rest[0]!)).join('\n')}\n`);
         return 0;
       case 'artifacts':
-        for (const a of [...ARTIFACT_ARGS, ...SOURCE_ARGS]) {
+        // The language's own args (model, runtime) are documented with the aikitfile.
+        for (const a of BUILD_ARGS.filter((x) => x.readBy !== 'aikitfile')) {
           process.stdout.write(`${a.name}\n  ${a.description}\n  default: ${a.default || '(none)'}\n`);
         }
         return 0;
@@ -112,7 +111,7 @@ export async function runCli(argv: string[]): Promise<number> {
         if (!file || rest.length > 1) return usage(`${command} takes exactly one file`);
         const buildArgs = parseBuildArgs(values['build-arg'] ?? []);
         const platforms = (values.platform ?? 'linux/amd64').split(',').map((p) => parsePlatform(p.trim()));
-        if (command === 'validate') return validate(file, platforms, buildArgs);
+        if (command === 'validate') return await validate(file, platforms, buildArgs);
         if (platforms.length !== 1)
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
@@ -137,55 +136,6 @@ function usage(message: string): number {
   return 2;
 }
 
-/**
- * Reads Hub listings and OCI manifests directly, as the engine would during a build, so the
- * LLB printed is the LLB a build sends. HF_TOKEN, when set, authorises Hugging Face requests.
- */
-async function fetchMetadata(
-  loaded: LoadedSpec,
-  settings: ReturnType<typeof sourceSettings>,
-): Promise<Metadata> {
-  const metadata = new Map<string, Uint8Array>();
-  if (loaded.spec.kind !== 'inference') return metadata;
-  for (let round = 0; round < 3; round++) {
-    const requests = metadataRequests(loaded.spec, settings, metadata);
-    if (requests.length === 0) break;
-    for (const req of requests) {
-      const token = process.env['HF_TOKEN'];
-      const headers = {
-        ...req.headers,
-        ...(req.kind === 'hf-listing' && token ? { authorization: `Bearer ${token}` } : {}),
-      };
-      let res: Response;
-      try {
-        res = await fetch(req.url, { headers });
-      } catch (e) {
-        throw new AikitError(
-          'MODEL_METADATA_FAILED',
-          `model ${req.model.name}: cannot read ${req.description}: ${(e as Error).message}`,
-          {
-            hint: 'aikit convert reads manifests and file lists over the network; aikit validate works offline',
-          },
-        );
-      }
-      if (!res.ok) {
-        throw new AikitError(
-          'MODEL_METADATA_FAILED',
-          `model ${req.model.name}: cannot read ${req.description}: HTTP ${res.status}`,
-          {
-            hint:
-              res.status === 401 || res.status === 403
-                ? 'set HF_TOKEN for private Hugging Face repositories'
-                : 'check the source',
-          },
-        );
-      }
-      metadata.set(req.key, new Uint8Array(await res.arrayBuffer()));
-    }
-  }
-  return metadata;
-}
-
 function parseBuildArgs(args: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const a of args) {
@@ -201,7 +151,8 @@ function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new AikitError('FILE_NOT_FOUND', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new AikitError('FILE_NOT_FOUND', `cannot read ${file}: ${why}`, {
       hint: 'give the path of an aikitfile',
     });
   }
@@ -209,7 +160,11 @@ function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
 }
 
 /** Loads, validates and converts for every platform, so it finds what a build would. */
-function validate(file: string, platforms: Platform[], buildArgs: Record<string, string>): number {
+async function validate(
+  file: string,
+  platforms: Platform[],
+  buildArgs: Record<string, string>,
+): Promise<number> {
   const loaded = load(file, buildArgs);
   for (const w of loaded.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
   if (loaded.spec.kind === 'inference') {
@@ -218,12 +173,7 @@ function validate(file: string, platforms: Platform[], buildArgs: Record<string,
     }
     const { artifacts } = resolveArtifacts(buildArgs);
     const settings = sourceSettings(buildArgs);
-    // Offline: remote listings and manifests are stood in for, so everything else still converts.
-    const metadata = new Map<string, Uint8Array>();
-    for (let i = 0; i < 3; i++) {
-      for (const req of metadataRequests(loaded.spec, settings, metadata))
-        metadata.set(req.key, placeholderMetadata(req));
-    }
+    const metadata = await readMetadata(loaded.spec, settings, placeholderFetcher);
     for (const platform of platforms) {
       marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
     }
@@ -244,7 +194,7 @@ async function convertFile(
   }
   const { artifacts } = resolveArtifacts(buildArgs);
   const settings = sourceSettings(buildArgs);
-  const metadata = await fetchMetadata(loaded, settings);
+  const metadata = await readMetadata(loaded.spec, settings, networkFetcher(process.env['HF_TOKEN']));
   const def = marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
   if (format === 'json') process.stdout.write(`${JSON.stringify(dumpDefinition(def), null, 2)}\n`);
   else if (format === 'pb') process.stdout.write(encodeDefinition(def));

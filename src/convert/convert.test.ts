@@ -231,11 +231,14 @@ describe('runtime layers', () => {
 
   it('pins a resolved base digest only on the image it was resolved for', () => {
     const digest = `sha256:${'d'.repeat(64)}`;
-    const cpu = build(aikitfile(), { baseImageDigest: digest });
+    const cpu = build(aikitfile(), { imageDigests: { 'ghcr.io/kaito-project/aikit/base:latest': digest } });
     expect((one(cpu.ops, '[aikit] base image').Op['source'] as { identifier: string }).identifier).toBe(
       `docker-image://ghcr.io/kaito-project/aikit/base:latest@${digest}`,
     );
-    const apple = build(aikitfile({ runtime: 'applesilicon' }), { platform: arm64, baseImageDigest: digest });
+    const apple = build(aikitfile({ runtime: 'applesilicon' }), {
+      platform: arm64,
+      imageDigests: { 'ghcr.io/kaito-project/aikit/base:latest': digest },
+    });
     expect((one(apple.ops, '[aikit] base image').Op['source'] as { identifier: string }).identifier).toBe(
       'docker-image://ghcr.io/kaito-project/aikit/applesilicon/base:latest',
     );

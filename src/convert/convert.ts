@@ -13,15 +13,14 @@ import type { Artifacts } from './artifacts.js';
 import type { ImageConfig } from './image-config.js';
 import { stackingFor, stackLayers, type Layer } from './layers.js';
 import { modelFiles, type Metadata, type SourceSettings } from './models.js';
+import { imageKey, type ImageDigests } from './resolve.js';
 import { serverFor } from './servers/index.js';
 
 export interface ConvertOptions {
   platform: Platform;
   artifacts: Artifacts;
-  /** Manifest digest of `artifacts.baseImage` for this platform, when the engine resolved one. */
-  baseImageDigest?: string;
-  /** Manifest digests by image reference (any image the build uses), when resolved. */
-  imageDigests?: Readonly<Record<string, string>>;
+  /** Manifest digests by normalised image reference (resolve.ts, resolveImages), when resolved. */
+  imageDigests?: ImageDigests;
   imageResolveMode?: 'default' | 'pull' | 'local';
   /** Session and local name of the build context, for local model files. */
   sessionId?: string;
@@ -64,8 +63,7 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     platform: opts.platform,
     artifacts: opts.artifacts,
     tag,
-    imageDigest: (ref) =>
-      opts.imageDigests?.[ref] ?? (ref === opts.artifacts.baseImage ? opts.baseImageDigest : undefined),
+    imageDigest: imageDigestOf(opts),
     ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
     labels: opts.labels ?? {},
     at: (path) => location(opts, path),
@@ -78,6 +76,12 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     `${tag} stack ${layers.length} layers`,
   );
   return { state, image: parts.image, warnings: plan.warnings };
+}
+
+/** The resolved digest of an image the graph uses, looked up by its normalised reference. */
+function imageDigestOf(opts: ConvertOptions): (ref: string) => string | undefined {
+  const digests = opts.imageDigests;
+  return (ref) => (digests ? digests[imageKey(ref, opts.artifacts)] : undefined);
 }
 
 function stepTag(opts: ConvertOptions): string {

@@ -1,6 +1,7 @@
 import type { Platform } from '../llb/index.js';
 import type { InferenceSpec, Model } from '../aikitfile/index.js';
-import { redactUrl } from './naming.js';
+import { digestHex } from '../oci/index.js';
+import { redactUrl } from '../util/url.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -60,7 +61,7 @@ export function modelLabels(models: readonly Model[]): Record<string, string> {
   const list = models.map((m) => ({
     name: m.name,
     source: publicSource(m),
-    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+    ...(m.sha256 ? { sha256: digestHex(m.sha256) } : {}),
   }));
   return {
     'org.opencontainers.image.description': 'LocalAI OpenAI-compatible model server built by aikit',

@@ -1,5 +1,3 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
@@ -10,8 +8,8 @@ import {
   standInFiles,
 } from '../fixtures/runtime-images.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
-import { buildx } from './harness.js';
-import { readOciTar, type PlatformImage } from './oci.js';
+import { buildx, makeContext } from './harness.js';
+import { imageFile, readOciTar, type PlatformImage } from './oci.js';
 
 // CUDA, Apple Silicon, ROCm and Python-backend images built on a real engine from stand-ins of
 // every catalog artifact, then inspected: files, env, labels. Nothing runs (no GPU here).
@@ -77,8 +75,7 @@ async function build(
   platforms: string[],
   o: { backend?: string; args?: Record<string, string> } = {},
 ): Promise<{ code: number; output: string; images: PlatformImage[] }> {
-  const dir = await mkdtemp(join(tmpdir(), 'aikit-runtimes-'));
-  await writeFile(join(dir, 'aikitfile.yaml'), aikitfile(runtime, o.backend));
+  const dir = await makeContext({ 'aikitfile.yaml': aikitfile(runtime, o.backend) });
   const out = join(dir, 'image.tar');
   const r = await buildx(env, {
     file: join(dir, 'aikitfile.yaml'),
@@ -90,11 +87,7 @@ async function build(
   return { code: r.code, output: r.output, images: r.code === 0 ? await readOciTar(out) : [] };
 }
 
-function file(img: PlatformImage, path: string): Buffer {
-  const e = img.files.get(path);
-  if (!e) throw new Error(`${img.platform}: ${path} missing; have ${[...img.files.keys()].join(', ')}`);
-  return e.data;
-}
+const file = (img: PlatformImage, path: string) => imageFile(img, path).data;
 
 /** Every file of a stand-in backend landed under /backends/<dir>/ with its mode. */
 function expectBackend(

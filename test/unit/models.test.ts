@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { convert, resolveArtifacts } from '../../src/convert/index.js';
 import { encodeDefinition, marshal, parsePlatform } from '../../src/llb/index.js';
 import { loadAikitfile, type InferenceSpec, type LoadOptions } from '../../src/aikitfile/index.js';
+import { digestHex } from '../../src/oci/index.js';
 
 const modelsDir = path.resolve(import.meta.dirname, '..', '..', 'models');
 const SYNTAX = '#syntax=ghcr.io/kaito-project/aikit/aikit:latest';
@@ -202,7 +203,7 @@ describe('models/', () => {
       const { spec } = load(file);
       const pinned = spec.models.map((m) => [
         m.source.kind === 'http' ? m.source.url : m.source.kind,
-        m.sha256,
+        m.sha256 && digestHex(m.sha256),
       ]);
       expect(pinned).toEqual(DIGESTS[model]);
     });

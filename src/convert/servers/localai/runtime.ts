@@ -134,7 +134,7 @@ export function runtimeEnv(plan: LocalAIPlan, cudaFromBase: boolean): string[] {
       return [...RUNTIME_ENV.applesilicon];
     case 'rocm':
       return [...RUNTIME_ENV.rocm];
-    default:
+    case '':
       return [];
   }
 }
