@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './cli.js';
 import {
   formatBytes,
@@ -231,16 +231,12 @@ esac
 
   it('prints the table from the command line', async () => {
     const out: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const path = process.env['PATH'];
-    process.env['PATH'] = env().PATH;
-    process.stdout.write = ((s: string) => out.push(s) > 0) as typeof process.stdout.write;
-    try {
-      expect(await runCli(['inspect', 'tiny:test'])).toBe(0);
-    } finally {
-      process.stdout.write = write;
-      process.env['PATH'] = path;
-    }
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    vi.stubEnv('PATH', `${dir}:${process.env['PATH']}`);
+    expect(await runCli(['inspect', 'tiny:test'])).toBe(0);
     expect(out.join('')).toMatch(
       /^tiny:test {2}linux\/arm64\/v8 {2}3 layers, .*\n\n# +size +holds +content\n/,
     );

@@ -191,7 +191,9 @@ export async function readSavedArchive(stream: AsyncIterable<Buffer>): Promise<S
     return blobSink(
       scan,
       (p) => waits.push(p),
-      (p) => (pressure ??= p),
+      (p) => {
+        pressure ??= p;
+      },
     );
   });
   for await (const chunk of stream) {
