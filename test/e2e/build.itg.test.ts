@@ -13,7 +13,7 @@ const localModel = fixtureBytes('tiny-local.gguf', 32 * 1024);
 
 const templates = {
   chatMsg: '{{.RoleName}}: {{.Content}}\n',
-  // Quotes, backslashes, dollars and backticks must land byte for byte (decision D3).
+  // Quotes, backslashes, dollars and backticks must land byte for byte (decisions.md#d3).
   function: 'call `{{.Function}}` with {"a": "$HOME \\" \\\\n"}\n',
   chat: '{{.Input}}\n<|assistant|>',
 };
