@@ -257,6 +257,25 @@ export const RUNTIME_ENV = {
 } as const;
 
 /**
+ * The capability file LocalAI reads when LOCALAI_FORCE_META_BACKEND_CAPABILITY is unset
+ * (pkg/system/capabilities.go, v3.10.1 to v4.7.1), and what each runtime writes into it. LocalAI's
+ * own CUDA image writes `nvidia-cuda-<major>` (its Dockerfile), so the CUDA backend wins its alias
+ * group without nvidia-smi seeing a GPU with more than 4 GiB; the env variable still overrides it
+ * (`LOCALAI_FORCE_META_BACKEND_CAPABILITY=default` runs a CUDA image on CPU).
+ */
+export const CAPABILITY_FILE = {
+  path: '/run/localai/capability',
+  byRuntime: { cuda: 'nvidia-cuda-12' } as Partial<Record<Runtime, string>>,
+} as const;
+
+/**
+ * Who owns a Python backend's files in the image: the chart's user and group
+ * (charts/aikit/values.yaml securityContext). libbackend.sh rewrites `venv/bin/python*` and
+ * `venv/pyvenv.cfg` at every start (backend/python/common/libbackend.sh, _makeVenvPortable).
+ */
+export const PYTHON_VENV_OWNER = { uid: 1000, gid: 999 } as const;
+
+/**
  * What the LocalAI image of one runtime × backend combination is made of (§2.2, D13). Which
  * combinations a file may ask for, and on which architectures, is the aikitfile's matrix.
  */
