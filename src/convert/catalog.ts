@@ -260,8 +260,8 @@ export const RUNTIME_ENV = {
  * The capability file LocalAI reads when LOCALAI_FORCE_META_BACKEND_CAPABILITY is unset
  * (pkg/system/capabilities.go, v3.10.1 to v4.7.1), and what each runtime writes into it. LocalAI's
  * own CUDA image writes `nvidia-cuda-<major>` (its Dockerfile), so the CUDA backend wins its alias
- * group without nvidia-smi seeing a GPU with more than 4 GiB; the env variable still overrides it
- * (`LOCALAI_FORCE_META_BACKEND_CAPABILITY=default` runs a CUDA image on CPU).
+ * group even when LocalAI's detection finds no GPU with more than 4 GiB; the env variable still
+ * overrides it (`LOCALAI_FORCE_META_BACKEND_CAPABILITY=default` runs a CUDA image on CPU).
  */
 export const CAPABILITY_FILE = {
   path: '/run/localai/capability',
