@@ -250,6 +250,9 @@ export const RUNTIME_ENV = {
   ],
   /** Added when the CUDA libraries come from the CUDA base, which keeps them there. */
   cudaBaseLibraries: ['LD_LIBRARY_PATH=/usr/local/cuda/lib64'],
+  // LocalAI v3.12.1 hands its environment to backends unchanged. v4.7.1 points VK_DRIVER_FILES and
+  // VK_ICD_FILENAMES at the backend's own vulkan/icd.d/ (pkg/model/process.go), overriding this:
+  // a move to v4 needs the virtio manifest there (decisions.md#startup-vulkan-icd).
   applesilicon: ['VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/virtio_icd.aarch64.json'],
   // LocalAI cannot always detect an AMD GPU in a container; the reference forces the capability
   // so the ROCm backend wins over the CPU fallback (§2.4). Set it to `default` to run on CPU.
