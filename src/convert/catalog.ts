@@ -268,12 +268,34 @@ export const RUNTIME_ENV = {
   ],
   /** Added when the CUDA libraries come from the CUDA base, which keeps them there. */
   cudaBaseLibraries: ['LD_LIBRARY_PATH=/usr/local/cuda/lib64'],
+  // LocalAI v3.12.1 hands its environment to backends unchanged. v4.7.1 points VK_DRIVER_FILES and
+  // VK_ICD_FILENAMES at the backend's own vulkan/icd.d/ (pkg/model/process.go), overriding this:
+  // a move to v4 needs the virtio manifest there (decisions.md#startup-vulkan-icd).
   applesilicon: ['VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/virtio_icd.aarch64.json'],
   // LocalAI cannot always detect an AMD GPU in a container; the reference forces the capability
   // so the ROCm backend wins over the CPU fallback (decisions.md#backend-discovery). Set it to `default` to
   // run on CPU.
   rocm: ['LOCALAI_FORCE_META_BACKEND_CAPABILITY=amd'],
 } as const;
+
+/**
+ * The capability file LocalAI reads when LOCALAI_FORCE_META_BACKEND_CAPABILITY is unset
+ * (pkg/system/capabilities.go, v3.10.1 to v4.7.1), and what each runtime writes into it. LocalAI's
+ * own CUDA image writes `nvidia-cuda-<major>` (its Dockerfile), so the CUDA backend wins its alias
+ * group even when LocalAI's detection finds no GPU with more than 4 GiB; the env variable still
+ * overrides it (`LOCALAI_FORCE_META_BACKEND_CAPABILITY=default` runs a CUDA image on CPU).
+ */
+export const CAPABILITY_FILE = {
+  path: '/run/localai/capability',
+  byRuntime: { cuda: 'nvidia-cuda-12' } as Partial<Record<Runtime, string>>,
+} as const;
+
+/**
+ * Who owns a Python backend's files in the image: the chart's user and group
+ * (charts/aikit/values.yaml securityContext). libbackend.sh rewrites `venv/bin/python*` and
+ * `venv/pyvenv.cfg` at every start (backend/python/common/libbackend.sh, _makeVenvPortable).
+ */
+export const PYTHON_VENV_OWNER = { uid: 1000, gid: 999 } as const;
 
 /**
  * What the LocalAI image of one runtime × backend combination is made of (decisions.md#backend-selection,

@@ -92,7 +92,7 @@ describe('an aikitfile becomes a LocalAI image on a real engine', () => {
       expect(img.config.os).toBe('linux');
       const c = img.config.config;
       expect(c['Entrypoint']).toEqual(['local-ai']);
-      expect(c['Cmd']).toEqual(['--debug', '--config-file=/config.yaml']);
+      expect(c['Cmd']).toEqual(['--log-level=debug', '--config-file=/config.yaml']);
       expect(c['Env']).toEqual([
         'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         'CONFIG_FILE=/config.yaml',

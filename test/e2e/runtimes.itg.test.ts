@@ -107,8 +107,9 @@ function expectBackend(
   }
   const meta = img.files.get(`backends/${dir}/metadata.json`)!;
   expect(meta.mode).toBe(0o644);
+  const release = labels(img)['ai.kaito.aikit.localai.version'];
   expect(meta.data.toString()).toBe(
-    `{\n  "alias": "${alias}",\n  "name": "${dir}",\n  "gallery_url": "github:mudler/LocalAI/backend/index.yaml@master"\n}`,
+    `{\n  "alias": "${alias}",\n  "name": "${dir}",\n  "gallery_url": "github:mudler/LocalAI/backend/index.yaml@master",\n  "version": "${release}",\n  "uri": "${tag}"\n}`,
   );
 }
 
