@@ -68,8 +68,8 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
   const platforms = targetPlatforms(ctx);
-  // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (D15);
-  // allowed ones may warn (D8: runtime cuda on arm64 builds the CPU image).
+  // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (decisions.md#d15);
+  // allowed ones may warn (decisions.md#d8: runtime cuda on arm64 builds the CPU image).
   const matrix = checkMatrix(spec, platforms, { locate, file: file.filename });
   await sendWarnings(ctx, matrix, file.vertex, source);
   const settings = sourceSettings(opts.buildArgs);

@@ -7,7 +7,7 @@ import type { ModelSource } from './types.js';
 
 /**
  * The LocalAI config generated for `--build-arg model=...`: exactly the reference's string
- * (§2.4), with its leading newline and no trailing one.
+ * (decisions.md#build-args), with its leading newline and no trailing one.
  */
 export function generateInferenceConfig(name: string): string {
   return `\n- name: ${name}\n  backend: llama\n  parameters:\n    model: ${name}`;
@@ -29,7 +29,7 @@ export interface LanguageArg {
   default: string;
 }
 
-/** The language's own build-args (reference §2.4), read by {@link applyBuildArgs}. */
+/** The language's own build-args (decisions.md#build-args), read by {@link applyBuildArgs}. */
 export const LANGUAGE_ARGS = [
   {
     name: 'model',
@@ -57,7 +57,7 @@ export interface BuildArgEffect {
 }
 
 /**
- * Applies `model` and `runtime` build-args to raw inference data, in place (reference §2.4):
+ * Applies `model` and `runtime` build-args to raw inference data, in place (decisions.md#build-args):
  * `model` replaces models and config with one model and the generated config (llama-server:
  * the model only, as it reads no config); a non-empty
  * `runtime` overrides the file's. Bad values are reported without a range.
