@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateInferenceConfig, modelNameFromArg } from './args.js';
+import { modelNameFromArg } from './args.js';
+import { generateInferenceConfig } from './servers/localai.js';
 import { parseModelSource } from './sources.js';
 
 describe('build-arg model', () => {

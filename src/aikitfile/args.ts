@@ -1,17 +1,10 @@
 import { posix } from 'node:path';
 import { RUNTIMES } from './schema.js';
+import { serverRules } from './servers/index.js';
 import type { Reporter } from './report.js';
 import { parseModelSource, sourceFileName } from './sources.js';
 import { didYouMean } from './suggest.js';
 import type { ModelSource } from './types.js';
-
-/**
- * The LocalAI config generated for `--build-arg model=...`: exactly the reference's string
- * (decisions.md#build-args), with its leading newline and no trailing one.
- */
-export function generateInferenceConfig(name: string): string {
-  return `\n- name: ${name}\n  backend: llama\n  parameters:\n    model: ${name}`;
-}
 
 /**
  * The model name the reference derives from a `model` build-arg: the file name for Hugging Face
@@ -105,8 +98,8 @@ export function applyBuildArgs(
     } else {
       const name = modelNameFromArg(parsed.source);
       data['models'] = [{ name, source: model }];
-      // llama-server serves the file under its name and reads no LocalAI config.
-      if (data['server'] !== 'llama-server') data['config'] = generateInferenceConfig(name);
+      const config = serverRules(data['server']).configForModelArg?.(name);
+      if (config !== undefined) data['config'] = config;
       effect.modelsFromBuildArg = true;
     }
   }
