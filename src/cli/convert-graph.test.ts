@@ -2,13 +2,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectGolden } from '../../test/fixtures/golden.js';
 import { loadAikitfile } from '../aikitfile/index.js';
 import { convert, resolveArtifacts } from '../convert/index.js';
 import { marshal, parsePlatform, toDot, toMermaid, type Definition } from '../llb/index.js';
 import { AikitError } from '../util/errors.js';
 
 // Golden build graphs (`aikit convert --format dot|mermaid`) of every test/aikitfile-*.yaml per
-// platform, converted as the LLB goldens are; `vitest -u` rewrites them. The DOT of each is also
+// platform, converted as the LLB goldens are; `npm run golden:update` rewrites them. The DOT of each is also
 // laid out by Graphviz, which must draw every op as a node.
 //
 //   <file>.<os>-<arch>.graph.dot   Graphviz
@@ -44,12 +45,12 @@ function definition(file: string, p: string): Definition | undefined {
 }
 
 describe.each(FILES)('%s', (file) => {
-  it.each(PLATFORMS)('%s', async (p) => {
+  it.each(PLATFORMS)('%s', (p) => {
     const def = definition(file, p);
     if (!def) return;
     const panels = [{ title: p, def }];
-    await expect(toDot(panels)).toMatchFileSnapshot(golden(file, p, 'dot'));
-    await expect(toMermaid(panels)).toMatchFileSnapshot(golden(file, p, 'mmd'));
+    expectGolden(toDot(panels), golden(file, p, 'dot'));
+    expectGolden(toMermaid(panels), golden(file, p, 'mmd'));
   });
 });
 
