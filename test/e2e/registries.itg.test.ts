@@ -177,7 +177,7 @@ describe('oci:// from a registry with token authentication', () => {
     });
     expect(r.code, r.output).toBe(0);
     const [image] = await readOciTar(tar);
-    expect(imageFile(image!, 'models/secret').data.equals(weights)).toBe(true);
+    expect(imageFile(image!, 'models/generic').data.equals(weights)).toBe(true);
     expect(token.requests.slice(before).some((q) => q.account === 'alice' && !q.refused)).toBe(true);
 
     // The password is nowhere: not in the image tarball, its config or history, any file of the
