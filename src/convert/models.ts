@@ -15,6 +15,8 @@ import {
   blobSource,
   DEFAULT_OCI_PULL,
   isLoopbackRegistry,
+  MANIFEST_TYPES,
+  manifestProblem,
   manifestStep,
   ociNetwork,
   PULL_MANIFEST,
@@ -100,7 +102,12 @@ export interface MetadataRequest {
    * A step's verdict to read before the document: a registry step records its failure instead of
    * failing, and `problem` says what it means (undefined: the document is there).
    */
-  status?: { path: string; problem: (doc: Uint8Array) => PullProblem | undefined };
+  status?: {
+    path: string;
+    problem: (status: Uint8Array) => PullProblem | undefined;
+    /** What is wrong with the document itself, read after a good status. */
+    documentProblem: (doc: Uint8Array) => PullProblem | undefined;
+  };
 }
 
 /** Documents read so far, by request key. */
@@ -117,12 +124,7 @@ export interface ModelSourceOptions {
 
 const DEFAULT_SETTINGS: SourceSettings = { hfEndpoint: 'https://huggingface.co', hfAuthSecret: undefined };
 
-const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
+const MANIFEST_ACCEPT = MANIFEST_TYPES.join(', ');
 
 /**
  * What still has to be read before `modelFiles` can run: Hub listings of whole repositories and
@@ -286,7 +288,11 @@ function ociManifestRequest(
     path: PULL_MANIFEST,
     description: `the manifest of ${shown}`,
     state: manifestStep(src, reference, oci, `[aikit] resolve ${shown}`),
-    status: { path: PULL_STATUS, problem: (doc) => pullProblem(doc, src, oci) },
+    status: {
+      path: PULL_STATUS,
+      problem: (doc) => pullProblem(doc, src, oci),
+      documentProblem: (doc) => manifestProblem(doc, src),
+    },
   };
 }
 

@@ -3,7 +3,14 @@ import { Caps, dumpDefinition, marshal, type State } from '../llb/index.js';
 import type { OciSource } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import { sourceSettings } from './models.js';
-import { blobSource, DEFAULT_OCI_PULL, manifestStep, ORAS_IMAGE, pullProblem } from './oci-pull.js';
+import {
+  blobSource,
+  DEFAULT_OCI_PULL,
+  manifestProblem,
+  manifestStep,
+  ORAS_IMAGE,
+  pullProblem,
+} from './oci-pull.js';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 const remote = { registry: 'ghcr.io', repository: 'acme/model', ref: 'ghcr.io/acme/model:v1' } as OciSource;
@@ -160,5 +167,34 @@ describe('pullProblem', () => {
   it('tells loopback users about the host network', () => {
     const p = pullProblem(st('error\nconnect: connection refused'), loopback, DEFAULT_OCI_PULL)!;
     expect(p.hint).toMatch(/--allow network\.host/);
+  });
+});
+
+describe('manifestProblem', () => {
+  const doc = (d: unknown) => Buffer.from(JSON.stringify(d));
+  it.each([
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+    undefined,
+  ])('accepts %s', (mediaType) => {
+    expect(manifestProblem(doc({ schemaVersion: 2, mediaType, layers: [] }), remote)).toBeUndefined();
+  });
+
+  it('names an unknown media type with the fix', () => {
+    const p = manifestProblem(
+      doc({ mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' }),
+      remote,
+    )!;
+    expect(p.message).toMatch(
+      /unknown media type "application\/vnd\.docker\.distribution\.manifest\.v1\+prettyjws"/,
+    );
+    expect(p.hint).toMatch(/oras push/);
+  });
+
+  it('says when the answer is not JSON', () => {
+    expect(manifestProblem(Buffer.from('<html>'), remote)!.message).toMatch(
+      /not answer with a JSON manifest/,
+    );
   });
 });

@@ -185,6 +185,37 @@ export function pullProblem(
   };
 }
 
+/** The manifest and index types aikit reads (and asks registries for). */
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+] as const;
+
+/**
+ * A document the step read that aikit cannot use as a manifest: not JSON, or of a media type it
+ * does not know (a Docker schema 1 manifest, a Helm chart's config, …). An absent mediaType is
+ * fine: the OCI spec made it optional at first.
+ */
+export function manifestProblem(doc: Uint8Array, src: OciSource): PullProblem | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(doc).toString('utf8'));
+  } catch {
+    return {
+      message: `oci://${src.ref} did not answer with a JSON manifest`,
+      hint: 'check that the reference names a registry and repository',
+    };
+  }
+  const mediaType = (parsed as { mediaType?: unknown } | null)?.mediaType;
+  if (mediaType === undefined || (MANIFEST_TYPES as readonly unknown[]).includes(mediaType)) return undefined;
+  return {
+    message: `oci://${src.ref} has the unknown media type ${JSON.stringify(mediaType)}`,
+    hint: 'aikit reads OCI and Docker v2 manifests and indexes: push the model as an OCI artifact (oras push) or pull an ollama model',
+  };
+}
+
 const firstLine = (s: string) =>
   s
     .split('\n')

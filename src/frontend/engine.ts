@@ -38,12 +38,16 @@ export function engineMetadataFetcher(ctx: FrontendContext, file: string, locate
     // A registry step records its failure instead of failing: say it at the model's line.
     const problem = status && req.status?.problem(status);
     if (problem) return fail(req, problem.message, problem.hint);
+    let doc: Uint8Array;
     try {
-      return await ctx.client.readFile(refId, req.path);
+      doc = await ctx.client.readFile(refId, req.path);
     } catch (e) {
       if (!(e instanceof BuildkitError)) throw e;
       return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
     }
+    const unusable = req.status?.documentProblem(doc);
+    if (unusable) return fail(req, unusable.message, unusable.hint);
+    return doc;
   };
 }
 

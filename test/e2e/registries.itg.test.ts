@@ -5,7 +5,7 @@ import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { startRegistry, type Registry } from '../fixtures/registry.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
 import { startTokenServer, type TokenServer } from '../fixtures/token-server.js';
-import { buildx, makeContext, ociTarPath, run } from './harness.js';
+import { buildx, makeContext, ociTarPath, run, serveFixture } from './harness.js';
 import { imageFile, readOciTar } from './oci.js';
 
 // oci:// from a registry doing distribution's token authentication, as ghcr.io and Docker Hub do:
@@ -152,6 +152,25 @@ describe('oci:// from a registry with token authentication', () => {
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('aikitfile.yaml:5');
     expect(r.output).toMatch(/was not found \(404\)/);
+  });
+
+  it('refuses a manifest of an unknown media type, at the source line', async () => {
+    const schema1 = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
+    await serveFixture(
+      fixtureUrl,
+      '/v2/legacy/model/manifests/v1',
+      JSON.stringify({ schemaVersion: 1, mediaType: schema1 }),
+      {
+        contentType: schema1,
+      },
+    );
+    const ctx = await makeContext({
+      'aikitfile.yaml': aikitfile([['legacy', `oci://${new URL(fixtureUrl).host}/legacy/model:v1`]]),
+    });
+    const r = await buildx(env, { file: join(ctx, 'aikitfile.yaml'), context: ctx, buildArgs, allow });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('aikitfile.yaml:5');
+    expect(r.output).toMatch(/unknown media type/);
   });
 
   it('pulls a private repository with docker-config credentials that leave no trace', async () => {
