@@ -165,7 +165,7 @@ export function pullProblem(
       hint: `the credentials passed lack pull access to ${src.repository}; ${login}`,
     };
   }
-  if (code === '404' || /not found|unknown/i.test(detail)) {
+  if (code === '404' || /\bnot found\b|(manifest|name|blob) unknown/i.test(detail)) {
     return {
       message: `oci://${src.ref} was not found (404)`,
       hint: 'check the registry, repository and tag (oras repo tags lists the tags); a private repository may also answer 404 without credentials',

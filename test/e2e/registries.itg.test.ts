@@ -144,6 +144,27 @@ describe('oci:// from a registry with token authentication', () => {
     expect(r.output).toMatch(/--secret id=docker-config,src=/);
   });
 
+  it('refuses a wrong password at the token server, at the source line', async () => {
+    const ctx = await makeContext({
+      'aikitfile.yaml': aikitfile([['secret', `oci://${registry.host}/private/models/generic:v1`]]),
+    });
+    const config = join(ctx, '..', `docker-config-bad-${Date.now().toString(36)}.json`);
+    const auth = Buffer.from('alice:not-the-password').toString('base64');
+    await writeFile(config, JSON.stringify({ auths: { [registry.host]: { auth } } }));
+    const before = token.requests.length;
+    const r = await buildx(env, {
+      file: join(ctx, 'aikitfile.yaml'),
+      context: ctx,
+      buildArgs,
+      allow,
+      secrets: [`id=docker-config,src=${config}`],
+    });
+    expect(r.code).not.toBe(0);
+    expect(token.requests.slice(before).some((q) => q.account === 'alice' && q.refused)).toBe(true);
+    expect(r.output).toContain('aikitfile.yaml:5');
+    expect(r.output).toMatch(/wants credentials to pull private\/models\/generic \(401\)/);
+  });
+
   it('says a missing tag is not found (404), at the source line', async () => {
     const ctx = await makeContext({
       'aikitfile.yaml': aikitfile([['gone', `oci://${registry.host}/public/models/generic:nope`]]),
