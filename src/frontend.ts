@@ -72,7 +72,7 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
   // allowed ones may warn (decisions.md#d8: runtime cuda on arm64 builds the CPU image).
   const matrix = checkMatrix(spec, platforms, { locate, file: file.filename });
   await sendWarnings(ctx, matrix, file.vertex, source);
-  const settings = sourceSettings(opts.buildArgs);
+  const settings = sourceSettings(opts.buildArgs, ctx.caps.llbCaps);
   const fetcher = engineMetadataFetcher(ctx, file.filename, locate);
   const metadata = await readMetadata(spec, settings, fetcher);
   const shared: SharedOptions = {

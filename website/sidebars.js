@@ -14,7 +14,7 @@ const sidebars = {
       type: 'category',
       label: 'Features',
       collapsed: false,
-      items: ['create-images', 'fine-tune', 'vision', 'gpu', 'kubernetes', 'security'],
+      items: ['create-images', 'model-sources', 'fine-tune', 'vision', 'gpu', 'kubernetes', 'security'],
     },
     {
       type: 'category',

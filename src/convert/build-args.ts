@@ -8,6 +8,7 @@ import {
   LOCALAI_BINARY,
   VLLM_TOOLCHAIN,
 } from './catalog.js';
+import { ORAS_IMAGE, REGISTRY_SECRET } from './oci-pull.js';
 
 // The register of every build-arg aikit reads: one table, so the unused-arg warning, `aikit
 // artifacts`, the docs check and any later listing all read the same rows.
@@ -100,6 +101,23 @@ const SOURCES: readonly BuildArgInfo[] = [
     name: 'AIKIT_HF_TOKEN_SECRET',
     description: 'id of a --secret holding "Bearer <token>" for private Hugging Face repositories',
     default: '',
+  },
+  {
+    name: 'AIKIT_ORAS_IMAGE',
+    description: 'image (with oras and /bin/sh) of the build steps that pull oci:// models from registries',
+    default: ORAS_IMAGE,
+  },
+  {
+    name: 'AIKIT_REGISTRY_SECRET',
+    description:
+      'id of an optional --secret holding a Docker config.json with registry credentials, for private oci:// models',
+    default: REGISTRY_SECRET,
+  },
+  {
+    name: 'AIKIT_OCI_NETWORK',
+    description:
+      'network of the oci:// pull steps: auto (host network for loopback registries, needs --allow network.host), sandbox or host',
+    default: 'auto',
   },
 ];
 

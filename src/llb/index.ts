@@ -46,11 +46,13 @@ export {
   git,
   http,
   image,
+  imageBlob,
   isGitUrl,
   local,
   parseGitUrl,
   type GitOptions,
   type HttpOptions,
+  type ImageBlobOptions,
   type ImageOptions,
   type LocalOptions,
 } from './source.js';
