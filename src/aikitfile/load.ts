@@ -191,7 +191,7 @@ function finetuneSpec(raw: RawFinetune, target: string | undefined): FinetuneSpe
   return {
     kind: 'finetune',
     apiVersion: raw.apiVersion,
-    // D14: --target, else the file's target, else unsloth.
+    // decisions.md#d14: --target, else the file's target, else unsloth.
     target: ((target || raw.target) ?? 'unsloth') as FinetuneSpec['target'],
     baseModel: raw.baseModel,
     datasets: raw.datasets,

@@ -11,7 +11,7 @@ import { WRITTEN_SHA256_RE } from '../oci/index.js';
 export const API_VERSION = 'v1alpha1';
 /** `runtime` values: CPU (empty), NVIDIA CUDA, Apple Silicon (Vulkan in Podman/libkrun), AMD ROCm. */
 export const RUNTIMES = ['', 'cuda', 'applesilicon', 'rocm'] as const;
-/** `backends` values (D13). */
+/** `backends` values (decisions.md#d13). */
 export const BACKENDS = ['llama-cpp', 'diffusers', 'vllm', 'mamba', 'exllama2'] as const;
 /** `server` values: LocalAI (default) or llama.cpp's own llama-server. */
 export const SERVERS = ['localai', 'llama-server'] as const;
@@ -277,7 +277,7 @@ export const DatasetSchema = z
   })
   .describe('A training dataset.');
 
-/** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (D1). */
+/** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (decisions.md#d1). */
 export const FinetuneSchema = z
   .strictObject({
     apiVersion: ApiVersionSchema,

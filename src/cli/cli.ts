@@ -16,7 +16,7 @@ import {
   parsePlatform,
   type Platform,
 } from '../llb/index.js';
-import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
+import { aikitJsonSchema, loadAikitfile, SERVERS, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
 import { networkFetcher, placeholderFetcher } from './metadata.js';
 import { formatSmokeReport, smoke } from './smoke.js';
@@ -75,9 +75,9 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'smoke': {
         const image = rest[0];
         if (!image || rest.length > 1) return usage('smoke takes exactly one image');
-        const server = values.server;
-        if (server !== undefined && server !== 'localai' && server !== 'llama-server') {
-          return usage(`unknown --server ${server}; use localai or llama-server`);
+        const server = values.server === undefined ? undefined : SERVERS.find((s) => s === values.server);
+        if (values.server !== undefined && !server) {
+          return usage(`unknown --server ${values.server}; use ${SERVERS.join(' or ')}`);
         }
         const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
         if (timeout !== undefined && !(timeout > 0)) return usage('--timeout takes a number of seconds');

@@ -148,7 +148,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
       ? local(contextName, {
           ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
           sharedKeyHint: contextName,
-          // Only the files the aikitfile names cross the wire, not the whole context (D5).
+          // Only the files the aikitfile names cross the wire, not the whole context (decisions.md#d5).
           followPaths: [...new Set(localPaths)].sort(),
           name: '[aikit] load model files from the build context',
         })

@@ -26,7 +26,7 @@ export const TARGETS: readonly TargetInfo[] = [
 
 /**
  * The targets an aikitfile of this kind can be built as, its default marked: inference builds
- * the image without `--target`; a fine-tune builds the file's `target` (D14).
+ * the image without `--target`; a fine-tune builds the file's `target` (decisions.md#d14).
  */
 export function targetsFor(spec: AikitSpec): (TargetInfo & { default: boolean })[] {
   const fallback = spec.kind === 'finetune' ? spec.target : '';

@@ -46,8 +46,8 @@ export async function checkBuild(ctx: FrontendContext, file: BuildFile, warn: Wa
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
   const platforms = targetPlatforms(ctx);
-  // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (D15);
-  // allowed ones may warn (D8: runtime cuda on arm64 builds the CPU image).
+  // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (decisions.md#d15);
+  // allowed ones may warn (decisions.md#d8: runtime cuda on arm64 builds the CPU image).
   await warn(checkMatrix(spec, platforms, { locate, file: file.filename }));
   const settings = sourceSettings(opts.buildArgs);
   return { spec, locate, platforms, artifacts, settings };

@@ -25,7 +25,7 @@ async function buildToOci(
 }
 
 describe('model sources on a real engine', () => {
-  it('--build-arg model= replaces models and config (reference §2.4)', async () => {
+  it('--build-arg model= replaces models and config (decisions.md#build-args)', async () => {
     const ctx = await makeContext({});
     const { image } = await buildToOci({
       file: join(ROOT, 'test/aikitfile-args.yaml'),
