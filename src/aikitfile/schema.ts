@@ -16,7 +16,13 @@ export const BACKENDS = ['llama-cpp', 'diffusers', 'vllm', 'mamba', 'exllama2'] 
 /** `server` values: LocalAI (default) or llama.cpp's own llama-server. */
 export const SERVERS = ['localai', 'llama-server'] as const;
 /** Model fields that only llama-server reads (its preset keys), in the order they are documented. */
-export const LLAMA_SERVER_MODEL_FIELDS = ['contextSize', 'chatTemplate', 'stop', 'gpuLayers', 'embeddings'] as const;
+export const LLAMA_SERVER_MODEL_FIELDS = [
+  'contextSize',
+  'chatTemplate',
+  'stop',
+  'gpuLayers',
+  'embeddings',
+] as const;
 /** llama-server's pooling types that give one vector per input, as OpenAI's embeddings do. */
 export const EMBEDDING_POOLINGS = ['mean', 'cls', 'last'] as const;
 /** Fine-tune `target` values. */
