@@ -176,6 +176,7 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
         ...(m.chatTemplate !== undefined ? { chatTemplate: m.chatTemplate } : {}),
         ...(m.stop !== undefined ? { stop: [...m.stop] } : {}),
         ...(m.gpuLayers !== undefined ? { gpuLayers: m.gpuLayers } : {}),
+        ...(m.embeddings !== undefined ? { embeddings: m.embeddings } : {}),
         index,
       };
     }),

@@ -67,6 +67,8 @@ export interface Model {
   stop?: string[];
   /** llama-server only: layers to offload to the GPU (`n-gpu-layers`). */
   gpuLayers?: number | 'auto' | 'all';
+  /** llama-server only: serve embeddings (`embeddings`), with this pooling (`pooling`) unless true. */
+  embeddings?: boolean | 'mean' | 'cls' | 'last';
   /** Position in `models[]`, for locating the model's nodes. */
   index: number;
 }

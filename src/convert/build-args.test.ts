@@ -5,14 +5,16 @@ import { BUILD_ARGS, buildArgsReadBy, unusedBuildArgs } from './build-args.js';
 import { SOURCE_ARGS, sourceSettings } from './models.js';
 
 describe('the register of build-args', () => {
-  it('lists every name once, the language first, then artifacts, then sources', () => {
+  it('lists every name once, the language first, then artifacts, sources and the frontend', () => {
     const names = BUILD_ARGS.map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);
     expect(BUILD_ARGS.map((a) => a.readBy)).toEqual([
       ...LANGUAGE_ARGS.map(() => 'aikitfile'),
       ...ARTIFACT_ARGS.map(() => 'artifacts'),
       ...SOURCE_ARGS.map(() => 'sources'),
+      'frontend',
     ]);
+    expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_CHECK']);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);
     for (const a of BUILD_ARGS) expect(a.description, a.name).not.toBe('');
   });

@@ -25,9 +25,10 @@ export interface BuildArgInfo {
 export interface BuildArg extends BuildArgInfo {
   /**
    * Which part of aikit reads it: the aikitfile language (src/aikitfile/args.ts), the artifact
-   * overrides (artifacts.ts, resolveArtifacts) or the remote model sources (models.ts, sourceSettings).
+   * overrides (artifacts.ts, resolveArtifacts), the remote model sources (models.ts, sourceSettings)
+   * or the frontend itself (src/frontend/subrequests.ts, the checks).
    */
-  readBy: 'aikitfile' | 'artifacts' | 'sources';
+  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'frontend';
 }
 
 export const CUDA_LIBRARIES_ARG = 'AIKIT_CUDA_LIBRARIES';
@@ -121,11 +122,23 @@ const SOURCES: readonly BuildArgInfo[] = [
   },
 ];
 
+export const CHECK_ARG = 'AIKIT_CHECK';
+
+const FRONTEND: readonly BuildArgInfo[] = [
+  {
+    name: CHECK_ARG,
+    description:
+      'checks, as BUILDKIT_DOCKERFILE_CHECK: skip=<Rule,...|all> drops warnings, error=true fails --check and the build on warnings',
+    default: '',
+  },
+];
+
 /** Every build-arg aikit reads, the language's own first. */
 export const BUILD_ARGS: readonly BuildArg[] = [
   ...LANGUAGE_ARGS.map((a) => ({ ...a, readBy: 'aikitfile' as const })),
   ...ARTIFACTS.map((a) => ({ ...a, readBy: 'artifacts' as const })),
   ...SOURCES.map((a) => ({ ...a, readBy: 'sources' as const })),
+  ...FRONTEND.map((a) => ({ ...a, readBy: 'frontend' as const })),
 ];
 
 /** The rows one part of aikit reads, in register order, without the `readBy` column. */
