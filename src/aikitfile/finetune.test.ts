@@ -52,9 +52,7 @@ describe('fine-tune rules, each located', () => {
   });
 
   it('checks the llama-cpp rules for a --target given on the command line', () => {
-    expect(shown(`${H}${DS}`, { target: 'llama-cpp' }).map((i) => i[1])).toEqual([
-      'UNSUPPORTED_FOR_TARGET',
-    ]);
+    expect(shown(`${H}${DS}`, { target: 'llama-cpp' }).map((i) => i[1])).toEqual(['UNSUPPORTED_FOR_TARGET']);
   });
 
   it('reports every mistake of a file in one pass', () => {
