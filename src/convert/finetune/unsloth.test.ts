@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { dumpDefinition, marshal, parsePlatform } from '../../llb/index.js';
+import { loadAikitfile, type FinetuneSpec } from '../../aikitfile/index.js';
+import { convertFinetune, UNSLOTH_BASE_IMAGE, UNSLOTH_CDI_DEVICE_ARG } from './index.js';
+import { UNSLOTH_REQUIREMENTS } from './unsloth-requirements.js';
+
+const platform = parsePlatform('linux/amd64');
+const H =
+  'apiVersion: v1alpha1\nbaseModel: unsloth/llama\ndatasets: [{source: yahma/alpaca-cleaned, type: alpaca}]\n';
+
+type Op = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+function graph(yaml: string, opts: { cdiDevices?: boolean; buildArgs?: Record<string, string> } = {}) {
+  const spec = loadAikitfile(yaml, 'f.yaml').spec as FinetuneSpec;
+  const result = convertFinetune(spec, { platform, ...opts });
+  const dump = dumpDefinition(marshal(result.state, { platform }));
+  const execs = dump
+    .filter((e) => (e.Op as Op)['exec'])
+    .map((e) => ({ ...(e.Op as Op)['exec'], caps: Object.keys(e.OpMetadata['caps'] as object) }));
+  const files = dump.filter((e) => (e.Op as Op)['file']).map((e) => (e.Op as Op)['file']);
+  const gpu = execs.filter((e) => e.meta.args.join(' ').includes('nvidia-smi'));
+  return { result, dump, execs, files, gpu };
+}
+const cacheIds = (e: Op) =>
+  e.mounts.filter((m: Op) => m.mountType === 'CACHE').map((m: Op) => [m.dest, m.cacheOpt.ID]);
+
+describe('target unsloth', () => {
+  it('has the reference shape: OS packages, hash-locked Python packages, train, export, copy to scratch', () => {
+    const { execs, gpu, result, dump } = graph(H);
+    expect(execs).toHaveLength(4);
+    expect(gpu.map((e) => e.meta.args.at(-1)!.split(' ').at(-1))).toEqual(['train', 'export']);
+    expect(result.file).toBe('aikit-model-q4_k_m.gguf');
+    const image = dump.find((e) => String((e.Op as Op)['source']?.identifier).startsWith('docker-image://'));
+    expect((image!.Op as Op)['source'].identifier).toBe(`docker-image://${UNSLOTH_BASE_IMAGE}`);
+    const last = dump.at(-2)!.Op as Op;
+    expect(last['file'].actions[0].copy).toMatchObject({
+      src: '/aikit-out/model/*.gguf',
+      dest: '/aikit-model-q4_k_m.gguf',
+      allowWildcard: true,
+    });
+  });
+
+  it('gives the GPU steps, and only them, the CDI device (BuildKit >= v0.20)', () => {
+    const { execs, gpu } = graph(H);
+    for (const e of gpu) {
+      expect(e.cdiDevices).toEqual([{ name: 'nvidia.com/gpu=all' }]);
+      expect(e.caps).toContain('exec.cdidevices');
+      expect(e.security).toBeUndefined();
+    }
+    expect(execs.filter((e) => e.cdiDevices)).toHaveLength(2);
+    expect(
+      graph(H, { buildArgs: { [UNSLOTH_CDI_DEVICE_ARG]: 'nvidia.com/gpu=0' } }).gpu[0]!.cdiDevices,
+    ).toEqual([{ name: 'nvidia.com/gpu=0' }]);
+  });
+
+  it('falls back to security.insecure on engines without CDI, and says which flags that needs', () => {
+    const { gpu, result } = graph(H, { cdiDevices: false });
+    for (const e of gpu) {
+      expect(e.security).toBe('INSECURE');
+      expect(e.caps).toContain('exec.meta.security');
+      expect(e.cdiDevices).toBeUndefined();
+    }
+    expect(result.warnings.map((w) => w.code)).toEqual(['GPU_NEEDS_INSECURE']);
+    expect(result.warnings[0]!.hint).toContain('--allow security.insecure');
+  });
+
+  it('caches the Hub, datasets and compilers on the GPU steps, apt and pip on the install steps', () => {
+    const { execs } = graph(H);
+    expect(cacheIds(execs[0]!)).toEqual([
+      ['/var/cache/apt', 'aikit-finetune-apt-v1'],
+      ['/var/lib/apt/lists', 'aikit-finetune-apt-lists-v1'],
+    ]);
+    expect(cacheIds(execs[1]!)).toEqual([
+      ['/root/.cache/pip', 'aikit-finetune-pip-py310-cu126-unsloth-2026.8.3'],
+    ]);
+    expect(cacheIds(execs[2]!)).toEqual([
+      ['/root/.cache/huggingface', 'aikit-finetune-huggingface-v1'],
+      ['/root/.cache/torch', 'aikit-finetune-torch-v1'],
+      ['/root/.triton', 'aikit-finetune-triton-v1'],
+      ['/tmp/aikit-datasets-cache', 'aikit-finetune-datasets-v1'],
+    ]);
+    expect(cacheIds(execs[3]!)).toContainEqual(['/root/.unsloth', 'aikit-finetune-llama-cpp-v1']);
+  });
+
+  it('installs from a list where every package is pinned by version and hash', () => {
+    const { execs } = graph(H);
+    expect(execs[1]!.meta.args.at(-1)).toContain('--require-hashes -r /aikit-lock/requirements.txt');
+    const reqs = UNSLOTH_REQUIREMENTS.split('\n').filter((l) => /^[a-z0-9]/i.test(l));
+    expect(reqs.length).toBeGreaterThan(100);
+    for (const r of reqs) expect(r).toMatch(/^[A-Za-z0-9._-]+(\[[^\]]*\])?==\S+/);
+    const blocks = UNSLOTH_REQUIREMENTS.split(/\n(?=[a-z0-9])/i).slice(1);
+    for (const b of blocks) expect(b).toMatch(/--hash=sha256:[0-9a-f]{64}/);
+    expect(reqs.some((r) => r.startsWith('unsloth==2026.8.3'))).toBe(true);
+  });
+
+  it('mounts the plan, so a setting changes the GPU steps and not the installs', () => {
+    const a = graph(H);
+    const b = graph(`${H}config: {unsloth: {maxSteps: 10}}\n`);
+    expect(a.dump.map((e) => e.Digest).slice(0, 4)).toEqual(b.dump.map((e) => e.Digest).slice(0, 4));
+    const plan = (g: ReturnType<typeof graph>) =>
+      g.files.map((f) => f.actions[0].mkfile).find((m) => m?.path === '/config.json');
+    expect(JSON.parse(plan(b).data).config.unsloth.maxSteps).toBe(10);
+    expect(a.dump.at(-1)!.Digest).not.toBe(b.dump.at(-1)!.Digest);
+  });
+
+  it('exports an adapter directory without an export step', () => {
+    const { gpu, result, dump } = graph(`${H}output: {format: adapter, name: lora}\n`);
+    expect(gpu).toHaveLength(1);
+    expect(result.file).toBe('lora');
+    const last = dump.at(-2)!.Op as Op;
+    expect(last['file'].actions[0].copy).toMatchObject({
+      src: '/aikit-trained-model',
+      dest: '/lora/',
+      dirCopyContents: true,
+    });
+  });
+});
