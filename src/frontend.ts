@@ -2,6 +2,8 @@ import {
   ARTIFACT_ARGS,
   checkMatrix,
   convert,
+  convertFinetune,
+  FINETUNE_ARGS,
   metadataRequests,
   redactUrl,
   resolveArtifacts,
@@ -33,7 +35,7 @@ import {
   type SourceInfo,
   type State,
 } from './llb/index.js';
-import { loadAikitfile, type InferenceSpec, type LoadedSpec } from './aikitfile/index.js';
+import { loadAikitfile, type FinetuneSpec, type InferenceSpec, type LoadedSpec } from './aikitfile/index.js';
 import { AikitError, formatIssue, type Issue } from './util/errors.js';
 import { log } from './util/log.js';
 
@@ -81,14 +83,11 @@ async function buildFromAikitfile(
   const { opts } = ctx;
   const loaded = loadAikitfile(Buffer.from(source.data).toString('utf8'), file.filename, {
     buildArgs: opts.buildArgs,
+    target: opts.target,
   });
   await sendWarnings(ctx, [...loaded.warnings, ...unusedBuildArgs(opts.buildArgs)], file.vertex, source);
   const spec = loaded.spec;
-  if (spec.kind !== 'inference') {
-    throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be built yet', {
-      hint: 'this release builds inference images; fine-tuning is planned',
-    });
-  }
+  if (spec.kind === 'finetune') return buildFinetune(ctx, spec, loaded, file.vertex, source);
   const local = opts.remoteContext ? spec.models.find((x) => x.source.kind === 'local') : undefined;
   if (local) {
     throw new AikitError(
@@ -125,6 +124,52 @@ async function buildFromAikitfile(
   const inputs: BuildInputs = { spec, loaded, source, artifacts, multi, sources: { settings, metadata } };
   const results = await Promise.all(platforms.map((platform) => buildPlatform(ctx, inputs, platform)));
   return resultPayload(results, multi);
+}
+
+/**
+ * A fine-tune: one platform's graph whose result is the output directory (the model file or
+ * adapter), meant for `--output type=local,dest=<dir>`. GPU steps get a CDI device where the
+ * engine has the cap, else run insecure (convert/finetune/unsloth.ts).
+ */
+async function buildFinetune(
+  ctx: FrontendContext,
+  spec: FinetuneSpec,
+  loaded: LoadedSpec,
+  vertex: string,
+  source: SourceInfo,
+): Promise<ReturnPayload> {
+  const { client, opts, caps } = ctx;
+  const platforms = targetPlatforms(ctx);
+  if (platforms.length > 1) {
+    throw new AikitError('UNSUPPORTED_PLATFORMS', 'a fine-tune builds for one platform', {
+      hint: 'drop --platform, or give one',
+    });
+  }
+  const platform = platforms[0]!;
+  const result = convertFinetune(spec, {
+    platform,
+    buildArgs: opts.buildArgs,
+    imageResolveMode: opts.imageResolveMode,
+    sessionId: opts.sessionFor(opts.contextLocal),
+    contextLocal: opts.contextLocal,
+    sources: { settings: sourceSettings(opts.buildArgs) },
+    at: (path) => {
+      const r = loaded.locate(path);
+      return r ? { source, ranges: [{ start: { line: r.line }, end: { line: r.endLine } }] } : undefined;
+    },
+    cdiDevices: caps.llbCaps.has('exec.cdidevices'),
+  });
+  await sendWarnings(ctx, result.warnings, vertex, source);
+  const def = marshal(result.state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
+  const refId = await client.solve(def, { cacheImports: opts.cacheImports });
+  log.debug({ target: spec.target, file: result.file, ops: def.def.length }, 'solved fine-tune');
+  const imageConfig = {
+    architecture: platform.architecture,
+    os: platform.os,
+    config: {},
+    rootfs: { type: 'layers', diff_ids: [] },
+  };
+  return resultPayload([{ platform, refId, imageConfig }], false);
 }
 
 /** What every platform's conversion shares. */
@@ -348,6 +393,7 @@ async function sendWarnings(ctx: FrontendContext, warnings: Issue[], vertex: str
 const KNOWN_ARGS = new Set<string>([
   ...ARTIFACT_ARGS.map((a) => a.name),
   ...SOURCE_ARGS.map((a) => a.name),
+  ...FINETUNE_ARGS.map((a) => a.name),
   'model',
   'runtime',
 ]);

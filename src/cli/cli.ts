@@ -4,6 +4,8 @@ import {
   ARTIFACT_ARGS,
   checkMatrix,
   convert,
+  convertFinetune,
+  FINETUNE_ARGS,
   metadataRequests,
   placeholderMetadata,
   resolveArtifacts,
@@ -36,6 +38,7 @@ options:
   --platform p[,p]  target platform(s) (default linux/amd64; convert takes one)
   --build-arg k=v   a build-arg, as with docker buildx build (repeatable)
   --format f        convert output: pb (default, pipe to buildctl) or json (readable dump)
+  --target t        fine-tune target: unsloth or llama-cpp (default: the file's, else unsloth)
   --server s        smoke: localai or llama-server (default: the image's label)
   --model m         smoke: a model to ask (repeatable; default: the image's label)
   --timeout s       smoke: seconds to wait for readiness and for each answer (default 120)
@@ -53,6 +56,7 @@ export async function runCli(argv: string[]): Promise<number> {
         platform: { type: 'string' },
         'build-arg': { type: 'string', multiple: true },
         format: { type: 'string' },
+        target: { type: 'string' },
         server: { type: 'string' },
         model: { type: 'string', multiple: true },
         timeout: { type: 'string' },
@@ -93,7 +97,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
       }
       case 'artifacts':
-        for (const a of [...ARTIFACT_ARGS, ...SOURCE_ARGS]) {
+        for (const a of [...ARTIFACT_ARGS, ...SOURCE_ARGS, ...FINETUNE_ARGS]) {
           process.stdout.write(`${a.name}\n  ${a.description}\n  default: ${a.default || '(none)'}\n`);
         }
         return 0;
@@ -103,12 +107,12 @@ export async function runCli(argv: string[]): Promise<number> {
         if (!file || rest.length > 1) return usage(`${command} takes exactly one file`);
         const buildArgs = parseBuildArgs(values['build-arg'] ?? []);
         const platforms = (values.platform ?? 'linux/amd64').split(',').map((p) => parsePlatform(p.trim()));
-        if (command === 'validate') return validate(file, platforms, buildArgs);
+        if (command === 'validate') return validate(file, platforms, buildArgs, values.target);
         if (platforms.length !== 1)
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
         if (format !== 'pb' && format !== 'json') return usage(`unknown --format ${format}; use pb or json`);
-        return await convertFile(file, platforms[0]!, buildArgs, format);
+        return await convertFile(file, platforms[0]!, buildArgs, format, values.target);
       }
       default:
         return usage(`unknown command ${JSON.stringify(command)}`);
@@ -186,7 +190,7 @@ function parseBuildArgs(args: string[]): Record<string, string> {
   return out;
 }
 
-function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
+function load(file: string, buildArgs: Record<string, string>, target?: string): LoadedSpec {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -195,12 +199,17 @@ function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
       hint: 'give the path of an aikitfile',
     });
   }
-  return loadAikitfile(text, file, { buildArgs });
+  return loadAikitfile(text, file, { buildArgs, ...(target ? { target } : {}) });
 }
 
 /** Loads, validates and converts for every platform, so it finds what a build would. */
-function validate(file: string, platforms: Platform[], buildArgs: Record<string, string>): number {
-  const loaded = load(file, buildArgs);
+function validate(
+  file: string,
+  platforms: Platform[],
+  buildArgs: Record<string, string>,
+  target?: string,
+): number {
+  const loaded = load(file, buildArgs, target);
   for (const w of loaded.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
   if (loaded.spec.kind === 'inference') {
     for (const w of checkMatrix(loaded.spec, platforms, { locate: (p) => loaded.locate(p), file })) {
@@ -227,15 +236,21 @@ async function convertFile(
   platform: Platform,
   buildArgs: Record<string, string>,
   format: 'pb' | 'json',
+  target?: string,
 ): Promise<number> {
-  const loaded = load(file, buildArgs);
-  if (loaded.spec.kind !== 'inference') {
-    throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be converted yet');
-  }
-  const { artifacts } = resolveArtifacts(buildArgs);
+  const loaded = load(file, buildArgs, target);
   const settings = sourceSettings(buildArgs);
-  const metadata = await fetchMetadata(loaded, settings);
-  const def = marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
+  let state;
+  if (loaded.spec.kind === 'finetune') {
+    const result = convertFinetune(loaded.spec, { platform, buildArgs, sources: { settings } });
+    for (const w of result.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
+    state = result.state;
+  } else {
+    const { artifacts } = resolveArtifacts(buildArgs);
+    const metadata = await fetchMetadata(loaded, settings);
+    state = convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state;
+  }
+  const def = marshal(state);
   if (format === 'json') process.stdout.write(`${JSON.stringify(dumpDefinition(def), null, 2)}\n`);
   else process.stdout.write(encodeDefinition(def));
   return 0;
