@@ -75,7 +75,7 @@ datasets:
     type: text
     loader: {type: text, checksum: "sha256:${sha256(text)}"}
 config:
-  llamaCpp: {epochs: 2, contextSize: 128, learningRate: 0.001}
+  llamaCpp: {epochs: 2, contextSize: 256, learningRate: 0.001}
 output:
   name: tiny-tuned
 `;

@@ -51,6 +51,14 @@ describe('fine-tune rules, each located', () => {
     expect(shown(yaml)).toEqual([[severity, code, path, at]]);
   });
 
+  it('warns when the llama-cpp context is not a multiple of 256', () => {
+    const ds = URL_DS.replace('{type: json}', `{type: json, checksum: "${SUM}"}`);
+    expect(shown(`${L}${ds}config: {llamaCpp: {contextSize: 128}}\n`)).toEqual([
+      ['warning', 'CONTEXT_NOT_PADDED', 'config.llamaCpp.contextSize', '5:34'],
+    ]);
+    expect(shown(`${L}${ds}config: {llamaCpp: {contextSize: 512}}\n`)).toEqual([]);
+  });
+
   it('checks the llama-cpp rules for a --target given on the command line', () => {
     expect(shown(`${H}${DS}`, { target: 'llama-cpp' }).map((i) => i[1])).toEqual(['UNSUPPORTED_FOR_TARGET']);
   });

@@ -377,6 +377,16 @@ function checkLlamaCpp(
     );
   }
   const config = isRecord(data['config']) ? data['config'] : {};
+  const llama = isRecord(config['llamaCpp']) ? config['llamaCpp'] : {};
+  const ctx = llama['contextSize'];
+  if (typeof ctx === 'number' && Number.isInteger(ctx) && ctx >= 8 && ctx % 256 !== 0) {
+    r.warn(
+      'CONTEXT_NOT_PADDED',
+      ['config', 'llamaCpp', 'contextSize'],
+      `contextSize ${ctx} is not a multiple of 256, so the K and V projections are not trained`,
+      { hint: 'llama.cpp pads its context to a multiple of 256; use 256, 512, ...' },
+    );
+  }
   if (isRecord(config['unsloth'])) {
     r.warn('IGNORED_SETTINGS', ['config', 'unsloth'], 'config.unsloth is read only by target unsloth', {
       hint: 'target llama-cpp takes its settings from config.llamaCpp',

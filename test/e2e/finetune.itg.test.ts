@@ -43,7 +43,7 @@ datasets:
 config:
   llamaCpp:
     epochs: 2
-    contextSize: 128
+    contextSize: 256
     learningRate: 0.001
 output:
   name: tiny-tuned

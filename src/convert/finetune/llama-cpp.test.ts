@@ -70,7 +70,7 @@ describe('target llama-cpp', () => {
   it('quantizes when asked, and passes the training settings', () => {
     const { execs, result } = ops(
       FILE(
-        'config: {llamaCpp: {epochs: 3, threads: 2, contextSize: 64}}\noutput: {quantize: q8_0, name: m}\n',
+        'config: {llamaCpp: {epochs: 3, threads: 2, contextSize: 512}}\noutput: {quantize: q8_0, name: m}\n',
       ),
     );
     expect(execs.map((e) => e.exec.meta.args[0])).toEqual([
@@ -82,7 +82,7 @@ describe('target llama-cpp', () => {
     const args: string[] = execs[1]!.exec.meta.args;
     expect(args.join(' ')).toContain('--epochs 3');
     expect(args.join(' ')).toContain('--threads 2');
-    expect(args.join(' ')).toContain('--batch-size 64 --ubatch-size 64');
+    expect(args.join(' ')).toContain('--batch-size 512 --ubatch-size 512');
     expect(result.file).toBe('m-q8_0.gguf');
   });
 
