@@ -15,10 +15,11 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
 # shellcheck source-path=SCRIPTDIR source=lib/buildkit-version.sh
 source "$SCRIPT_DIR/lib/buildkit-version.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$SCRIPT_DIR/lib/apt.sh"
 
 readonly ENGINE="${ENGINE:-modern}"
 readonly ENGINE_HOME="${AIKIT_ENGINE_HOME:-/var/lib/aikit-engine}"
-readonly MIRROR="${AIKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 readonly START_TIMEOUT="${AIKIT_ENGINE_TIMEOUT:-90}"
 readonly REFRESH="${AIKIT_ENGINE_REFRESH:-0}"
 
@@ -52,7 +53,8 @@ Environment:
   AIKIT_ENGINE_HOME     where all state lives (default /var/lib/aikit-engine)
   AIKIT_ENGINE_REFRESH  1: download the packages again (sid moves)
   AIKIT_ENGINE_TIMEOUT  seconds to wait for the daemon (default 90)
-  AIKIT_DEBIAN_MIRROR   Debian mirror (default http://deb.debian.org/debian)
+  AIKIT_DEBIAN_MIRROR   Debian mirror (default: the Debian archive that this
+                        machine's own apt sources name)
 EOF
 }
 
@@ -134,22 +136,6 @@ install_prerequisites() {
 
 # --- packages ------------------------------------------------------------------
 
-# apt against a private sources list, lists dir and cache, so the system's apt
-# sources and caches are never changed by asking another suite.
-private_apt() {
-  local tool="$1" dir="$2"
-  shift 2
-  "$tool" -q \
-    -o Dir::Etc::sourcelist="$dir/sources.list" \
-    -o Dir::Etc::sourceparts=- \
-    -o Dir::State::Lists="$dir/lists" \
-    -o Dir::Cache="$dir/apt-cache" \
-    -o Dir::Cache::pkgcache= \
-    -o Dir::Cache::srcpkgcache= \
-    -o APT::Sandbox::User=root \
-    "$@"
-}
-
 # Leaves the suite's .debs in <suite>/debs, downloading only when they are not
 # cached yet (or AIKIT_ENGINE_REFRESH=1). Returns 1 on any failure.
 fetch_suite() {
@@ -160,9 +146,9 @@ fetch_suite() {
     return 0
   fi
   log "downloading packages from Debian $suite"
-  mkdir -p "$dir/lists/partial" "$dir/apt-cache/archives/partial" || return 1
-  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-    "$MIRROR" "$suite" >"$dir/sources.list" || return 1
+  # The lists and cache are private (scripts/lib/apt.sh): the system's apt sources and caches
+  # are never changed by asking another suite.
+  private_apt_init "$dir" "$suite" || return 1
   private_apt apt-get "$dir" update >&2 || return 1
 
   local wanted=() package

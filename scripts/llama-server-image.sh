@@ -15,8 +15,9 @@ set -euo pipefail
 
 tag=${1:-aikit-test/llama-server:sid}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$root/scripts/lib/apt.sh"
 readonly ENGINE_HOME="${AIKIT_ENGINE_HOME:-/var/lib/aikit-engine}"
-readonly MIRROR="${AIKIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 readonly REFRESH="${AIKIT_ENGINE_REFRESH:-0}"
 readonly SUITE=sid
 readonly DIR="$ENGINE_HOME/pkgs/llama-server"
@@ -35,34 +36,17 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   eval "$("$root/scripts/engine.sh" env)"
 fi
 
-# apt against a private sources list, lists dir and cache (as scripts/engine.sh does), so the
-# system's apt configuration is never touched.
-private_apt() {
-  local tool="$1"
-  shift
-  "$tool" -q \
-    -o Dir::Etc::sourcelist="$DIR/sources.list" \
-    -o Dir::Etc::sourceparts=- \
-    -o Dir::State::Lists="$DIR/lists" \
-    -o Dir::Cache="$DIR/apt-cache" \
-    -o Dir::Cache::pkgcache= \
-    -o Dir::Cache::srcpkgcache= \
-    -o APT::Sandbox::User=root \
-    "$@"
-}
-
 fetch() {
   if [[ -f "$DIR/debs/.complete" && "$REFRESH" != 1 ]]; then
     return 0
   fi
   log "downloading ${PACKAGES[*]} from Debian $SUITE"
-  mkdir -p "$DIR/lists/partial" "$DIR/apt-cache/archives/partial"
-  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-    "$MIRROR" "$SUITE" >"$DIR/sources.list"
-  private_apt apt-get update >&2
+  # Private sources, lists and cache (scripts/lib/apt.sh), on the machine's own Debian mirror.
+  private_apt_init "$DIR" "$SUITE"
+  private_apt apt-get "$DIR" update >&2
   rm -rf "$DIR/debs.new"
   mkdir -p "$DIR/debs.new"
-  (cd "$DIR/debs.new" && private_apt apt-get download "${PACKAGES[@]}" >&2)
+  (cd "$DIR/debs.new" && private_apt apt-get "$DIR" download "${PACKAGES[@]}" >&2)
   (cd "$DIR/debs.new" && ls -- *.deb >.complete)
   rm -rf "$DIR/debs" && mv "$DIR/debs.new" "$DIR/debs"
 }

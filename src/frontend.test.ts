@@ -169,4 +169,49 @@ describe('the frontend over a fake LLBBridge', () => {
     expect(ret.error.message).toContain('cannot read nope.yaml');
     expect(ret.error.message).toContain('-f');
   });
+
+  it('warns about a build-arg nothing reads, through the gateway', async () => {
+    const { calls } = await runWith(
+      { files: { 'aikitfile.yaml': AIKITFILE } },
+      { filename: 'aikitfile.yaml', 'build-arg:AIKIT_LOCALAI_URl': 'https://x' },
+    );
+    const shorts = calls.warnings.map((w) => String(w['short']).split('\n')[0]);
+    expect(shorts).toEqual(['build-arg AIKIT_LOCALAI_URl is not used by aikit']);
+    expect(String(calls.warnings[0]!['short'])).toContain('AIKIT_LOCALAI_URL, ');
+    expect(calls.returns[0]).toHaveProperty('result');
+  });
+
+  it('points a failed Hub listing at the model source that needed it', async () => {
+    const hub =
+      '#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: repo\n    source: huggingface://acme/private\n';
+    const { calls } = await runWith(
+      {
+        files: { 'aikitfile.yaml': hub },
+        solveError: { match: /listing\.json/, code: 2, message: 'invalid response status 403' },
+      },
+      { filename: 'aikitfile.yaml' },
+    );
+    const ret = calls.returns[0]! as { error: { message: string; details: { value: Buffer }[] } };
+    expect(ret.error.message).toContain('aikitfile.yaml:5');
+    expect(ret.error.message).toContain('model repo: cannot read the file list of acme/private@main');
+    expect(ret.error.message).toContain('the server wants credentials');
+    const detail = JSON.parse(ret.error.details[0]!.value.toString()) as {
+      ranges: { start: { line: number } }[];
+    };
+    expect(detail.ranges[0]!.start.line).toBe(5);
+  });
+
+  it('reads an aikitfile named by an https context and refuses local model files there', async () => {
+    const withLocal = AIKITFILE.replace('https://example.com/models/tiny.gguf', 'tiny.gguf');
+    const { calls } = await runWith(
+      { files: { context: withLocal } },
+      { context: 'https://example.com/dir/aikitfile.yaml' },
+    );
+    expect(JSON.stringify(solvedOps(calls.solves[0]!))).toContain('https://example.com/dir/aikitfile.yaml');
+    const ret = calls.returns[0]! as { error: { message: string } };
+    expect(ret.error.message).toContain('aikitfile.yaml:6');
+    expect(ret.error.message).toContain(
+      'a context path cannot be read when building from https://example.com/dir/aikitfile.yaml',
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { generateInferenceConfig, modelNameFromArg } from './args.js';
 import { parseModelSource } from './sources.js';
 
 describe('build-arg model', () => {
-  it('generates exactly the reference config (§2.4)', () => {
+  it('generates exactly the reference config (decisions.md#build-args)', () => {
     expect(generateInferenceConfig('x.gguf')).toBe(
       '\n- name: x.gguf\n  backend: llama\n  parameters:\n    model: x.gguf',
     );

@@ -7,7 +7,7 @@ import type { ModelSource } from './types.js';
 
 /**
  * The LocalAI config generated for `--build-arg model=...`: exactly the reference's string
- * (§2.4), with its leading newline and no trailing one.
+ * (decisions.md#build-args), with its leading newline and no trailing one.
  */
 export function generateInferenceConfig(name: string): string {
   return `\n- name: ${name}\n  backend: llama\n  parameters:\n    model: ${name}`;
@@ -22,6 +22,32 @@ export function modelNameFromArg(source: ModelSource): string {
   return source.kind === 'local' ? posix.basename(source.path) : sourceFileName(source);
 }
 
+/** A build-arg the aikitfile language reads itself; convert's register of build-args lists these. */
+export interface LanguageArg {
+  name: string;
+  description: string;
+  default: string;
+}
+
+/** The language's own build-args (decisions.md#build-args), read by {@link applyBuildArgs}. */
+export const LANGUAGE_ARGS = [
+  {
+    name: 'model',
+    description:
+      'one model file (a models[].source) that replaces the models and config of an inference aikitfile',
+    default: '',
+  },
+  {
+    name: 'runtime',
+    description: "the runtime of an inference aikitfile, overriding the file's",
+    default: '',
+  },
+] as const satisfies readonly LanguageArg[];
+
+type LanguageArgName = (typeof LANGUAGE_ARGS)[number]['name'];
+const MODEL_ARG: LanguageArgName = 'model';
+const RUNTIME_ARG: LanguageArgName = 'runtime';
+
 /** What the build-args changed, for the rules and the locator that run afterwards. */
 export interface BuildArgEffect {
   /** The models and config were replaced by `--build-arg model`. */
@@ -31,7 +57,7 @@ export interface BuildArgEffect {
 }
 
 /**
- * Applies `model` and `runtime` build-args to raw inference data, in place (reference §2.4):
+ * Applies `model` and `runtime` build-args to raw inference data, in place (decisions.md#build-args):
  * `model` replaces models and config with one model and the generated config (llama-server:
  * the model only, as it reads no config); a non-empty
  * `runtime` overrides the file's. Bad values are reported without a range.
@@ -42,7 +68,7 @@ export function applyBuildArgs(
   r: Reporter,
 ): BuildArgEffect {
   const effect: BuildArgEffect = { modelsFromBuildArg: false };
-  const runtime = args?.['runtime'];
+  const runtime = args?.[RUNTIME_ARG];
   if (runtime) {
     if ((RUNTIMES as readonly string[]).includes(runtime)) {
       data['runtime'] = runtime;
@@ -59,7 +85,7 @@ export function applyBuildArgs(
       );
     }
   }
-  const model = args?.['model'];
+  const model = args?.[MODEL_ARG];
   if (model) {
     const parsed = parseModelSource(model);
     if (!parsed.ok) {
@@ -89,7 +115,7 @@ export function applyBuildArgs(
 
 /** Build-args that only inference files use: warn when a fine-tune build passes them. */
 export function warnIgnoredBuildArgs(args: Record<string, string> | undefined, r: Reporter): void {
-  for (const key of ['model', 'runtime']) {
+  for (const { name: key } of LANGUAGE_ARGS) {
     if (args?.[key]) {
       r.unplaced('warning', 'IGNORED_BUILD_ARG', `build-arg ${key} is ignored for a fine-tune aikitfile`);
     }

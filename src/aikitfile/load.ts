@@ -1,4 +1,5 @@
 import { isScalar, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { parseDigest } from '../oci/index.js';
 import { AikitError, type Issue } from '../util/errors.js';
 import { withoutAbsentNulls } from './absent-nulls.js';
 import { applyBuildArgs, warnIgnoredBuildArgs } from './args.js';
@@ -171,7 +172,7 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
       return {
         name: m.name,
         source: parsed.source,
-        ...(m.sha256 ? { sha256: m.sha256.replace(/^sha256:/, '').toLowerCase() } : {}),
+        ...(m.sha256 ? { sha256: parseDigest(m.sha256)! } : {}),
         promptTemplates: m.promptTemplates.map((t) => ({ name: t.name, template: t.template })),
         ...(m.contextSize !== undefined ? { contextSize: m.contextSize } : {}),
         ...(m.chatTemplate !== undefined ? { chatTemplate: m.chatTemplate } : {}),
@@ -188,7 +189,7 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
 
 // `target` was checked against FINETUNE_TARGETS by the caller.
 function finetuneSpec(raw: RawFinetune, target: string | undefined): FinetuneSpec {
-  // D14: --target, else the file's target, else unsloth.
+  // decisions.md#d14: --target, else the file's target, else unsloth.
   const effective = ((target || raw.target) ?? 'unsloth') as FinetuneSpec['target'];
   const o = raw.objective;
   const objective: FinetuneSpec['objective'] =

@@ -77,6 +77,8 @@ export function show(value: unknown): string {
     const s = value.length > 60 ? `${value.slice(0, 57)}...` : value;
     return JSON.stringify(s);
   }
+  // Only YAML scalars are left here (numbers, booleans, undefined), which String() shows as written.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(value);
 }
 

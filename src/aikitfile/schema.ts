@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WRITTEN_SHA256_RE } from '../oci/index.js';
 
 // The shapes of an aikitfile as the user writes it. Types, enums, ranges and lexical formats live
 // here and nowhere else; the .describe() texts are the field documentation and end up in the
@@ -10,7 +11,7 @@ import { z } from 'zod';
 export const API_VERSION = 'v1alpha1';
 /** `runtime` values: CPU (empty), NVIDIA CUDA, Apple Silicon (Vulkan in Podman/libkrun), AMD ROCm. */
 export const RUNTIMES = ['', 'cuda', 'applesilicon', 'rocm'] as const;
-/** `backends` values (D13). */
+/** `backends` values (decisions.md#d13). */
 export const BACKENDS = ['llama-cpp', 'diffusers', 'vllm', 'mamba', 'exllama2'] as const;
 /** `server` values: LocalAI (default) or llama.cpp's own llama-server. */
 export const SERVERS = ['localai', 'llama-server'] as const;
@@ -66,8 +67,7 @@ export function decodeRule(message: string): RuleMessage | undefined {
 
 const q = (v: unknown) => JSON.stringify(v);
 
-/** Accepted `sha256` spelling: 64 hex digits, optionally prefixed `sha256:`; stored lowercase without the prefix. */
-export const SHA256_RE = /^(?:sha256:)?[0-9a-fA-F]{64}$/;
+// The sha256 spelling (WRITTEN_SHA256_RE) lives in src/oci, next to the Digest it becomes.
 // A template becomes /models/<name>.tmpl, so its name must be one plain file name.
 // eslint-disable-next-line no-control-regex -- control characters are what this rejects
 const TEMPLATE_NAME_RE = /^(?!\.\.?$)[^/\\\u0000-\u001f]+$/;
@@ -86,7 +86,7 @@ const ApiVersionSchema = z
 const Sha256Schema = z
   .string()
   .regex(
-    SHA256_RE,
+    WRITTEN_SHA256_RE,
     rule(
       'INVALID_SHA256',
       (v) => `sha256 ${q(v)} is not 64 hex digits`,
@@ -404,7 +404,7 @@ export const ObjectiveSchema = z
   })
   .describe('The training objective. Absent: sft.');
 
-/** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (D1). */
+/** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (decisions.md#d1). */
 export const FinetuneSchema = z
   .strictObject({
     apiVersion: ApiVersionSchema,

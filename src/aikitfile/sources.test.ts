@@ -27,6 +27,10 @@ describe('parseModelSource', () => {
     ['oci://ghcr.io/a/b/model:tag', { kind: 'oci', ref: 'ghcr.io/a/b/model:tag', registry: 'ghcr.io', repository: 'a/b/model', tag: 'tag', ollama: false }],
     [`oci://localhost:5000/model@sha256:${'a'.repeat(64)}`, { kind: 'oci', ref: `localhost:5000/model@sha256:${'a'.repeat(64)}`, registry: 'localhost:5000', repository: 'model', digest: `sha256:${'a'.repeat(64)}`, ollama: false }],
     ['oci://localhost:5000/model:v1', { kind: 'oci', ref: 'localhost:5000/model:v1', registry: 'localhost:5000', repository: 'model', tag: 'v1', ollama: false }],
+    ['oci://registry.ollama.ai/library/llama3:8b', { kind: 'oci', ref: 'registry.ollama.ai/library/llama3:8b', registry: 'registry.ollama.ai', repository: 'library/llama3', tag: '8b', ollama: true }],
+    // The registry is named, so Docker Hub's library/ is not added.
+    ['oci://docker.io/alpine', { kind: 'oci', ref: 'docker.io/alpine:latest', registry: 'docker.io', repository: 'alpine', tag: 'latest', ollama: false }],
+    [`oci://[::1]:5000/m:v1@sha256:${'b'.repeat(64)}`, { kind: 'oci', ref: `[::1]:5000/m:v1@sha256:${'b'.repeat(64)}`, registry: '[::1]:5000', repository: 'm', tag: 'v1', digest: `sha256:${'b'.repeat(64)}`, ollama: false }],
   ])('%s', (text, source) => {
     expect(parseModelSource(text)).toEqual({ ok: true, source });
   });
@@ -50,6 +54,10 @@ describe('parseModelSource', () => {
     ['oci://ghcr.io/a:b c', 'INVALID_OCI_SOURCE', 'invalid oci source: tag "b c" is not valid'],
     ['oci://ghcr.io/a@sha256:12', 'INVALID_OCI_SOURCE', 'invalid oci source: digest "sha256:12" is not sha256:<64 hex>'],
     ['oci://library/llama', 'INVALID_OCI_SOURCE', 'invalid oci source: "library" is not a registry host'],
+    ['oci://Library/llama', 'INVALID_OCI_SOURCE', 'invalid oci source: "Library" is not a registry host'],
+    ['oci://llama3:8b', 'INVALID_OCI_SOURCE', 'invalid oci source: "llama3:8b" has no registry host'],
+    [`oci://ghcr.io/a@sha512:${'b'.repeat(128)}`, 'INVALID_OCI_SOURCE', `invalid oci source: digest "sha512:${'b'.repeat(128)}" is not sha256:<64 hex>`],
+    [`oci://ghcr.io/a@sha256:${'B'.repeat(64)}`, 'INVALID_OCI_SOURCE', `invalid oci source: digest "sha256:${'B'.repeat(64)}" is not sha256:<64 hex>`],
   ])('rejects %j', (text, code, message) => {
     const r = parseModelSource(text);
     expect(r.ok).toBe(false);

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { isDigest, parseRegistryReference } from '../oci/index.js';
 import { didYouMean } from './suggest.js';
 import type { HuggingFaceSource, Model, ModelSource, OciSource } from './types.js';
 
@@ -18,11 +19,6 @@ const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const SCHEME_ALIASES: Record<string, string> = { hf: 'huggingface', docker: 'oci', ollama: 'oci' };
 const HF_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$/;
 const HF_REVISION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const OCI_HOST_RE =
-  /^(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|[A-Za-z0-9.-]+:[0-9]+|\[[0-9a-fA-F:]+\](?::[0-9]+)?)$/;
-const OCI_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const OCI_TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const OCI_DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 const OLLAMA_REGISTRY = 'registry.ollama.ai';
 
 const fail = (code: string, message: string, hint?: string): SourceResult => ({
@@ -31,8 +27,8 @@ const fail = (code: string, message: string, hint?: string): SourceResult => ({
 });
 
 /**
- * Parses a model `source` string: an http(s) URL, `huggingface://` (D6), `oci://` (D7) or a
- * path relative to the build context (D5). Never throws.
+ * Parses a model `source` string: an http(s) URL, `huggingface://` (decisions.md#d6), `oci://`
+ * (decisions.md#d7) or a path relative to the build context (decisions.md#d5). Never throws.
  */
 export function parseModelSource(text: string): SourceResult {
   const m = SCHEME_RE.exec(text);
@@ -185,38 +181,32 @@ function parseOci(rest: string): SourceResult {
       hint ??
         'use oci://registry/repository[:tag][@sha256:digest], e.g. oci://registry.ollama.ai/library/llama3.2:1b',
     );
-  let name = rest;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    name = rest.slice(0, at);
-    digest = rest.slice(at + 1);
-    if (!OCI_DIGEST_RE.test(digest)) return bad(`digest ${JSON.stringify(digest)} is not sha256:<64 hex>`);
+  const parsed = parseRegistryReference(rest);
+  if (!parsed.ok) {
+    const { part, text } = parsed.problem;
+    switch (part) {
+      case 'digest':
+        return bad(`digest ${JSON.stringify(text)} is not sha256:<64 hex>`);
+      case 'tag':
+        return bad(`tag ${JSON.stringify(text)} is not valid`);
+      case 'domain':
+        if (text === undefined) return bad(`${JSON.stringify(rest)} has no registry host`);
+        return bad(
+          `${JSON.stringify(text)} is not a registry host`,
+          'name the registry explicitly, e.g. oci://docker.io/library/name:tag or oci://registry.ollama.ai/library/llama3.2:1b',
+        );
+      case 'path':
+        return bad(`repository ${JSON.stringify(text)} must be lowercase path components`);
+    }
   }
-  let tag: string | undefined;
-  const lastSlash = name.lastIndexOf('/');
-  const colon = name.indexOf(':', lastSlash + 1);
-  if (lastSlash >= 0 && colon >= 0) {
-    tag = name.slice(colon + 1);
-    name = name.slice(0, colon);
-    if (!OCI_TAG_RE.test(tag)) return bad(`tag ${JSON.stringify(tag)} is not valid`);
+  const { domain: registry, path: repository, digest } = parsed.ref;
+  // Registries may pin sha384 or sha512 too, but the downloads are checked as sha256.
+  if (digest !== undefined && !isDigest(digest)) {
+    return bad(`digest ${JSON.stringify(digest)} is not sha256:<64 hex>`);
   }
-  const slash = name.indexOf('/');
-  if (slash < 0) return bad(`${JSON.stringify(rest)} has no registry host`);
-  const registry = name.slice(0, slash);
-  const repository = name.slice(slash + 1);
-  if (!OCI_HOST_RE.test(registry)) {
-    return bad(
-      `${JSON.stringify(registry)} is not a registry host`,
-      'name the registry explicitly, e.g. oci://docker.io/library/name:tag or oci://registry.ollama.ai/library/llama3.2:1b',
-    );
-  }
-  if (repository === '' || !repository.split('/').every((c) => OCI_COMPONENT_RE.test(c))) {
-    return bad(`repository ${JSON.stringify(repository)} must be lowercase path components`);
-  }
-  // D7: an ollama reference without a tag means `latest`, as `ollama pull` does; other
+  // decisions.md#d7: an ollama reference without a tag means `latest`, as `ollama pull` does; other
   // registries follow the same convention unless a digest pins the artifact.
-  if (tag === undefined && digest === undefined) tag = 'latest';
+  const tag = parsed.ref.tag ?? (digest === undefined ? 'latest' : undefined);
   const ref = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
   const source: OciSource = { kind: 'oci', ref, registry, repository, ollama: registry === OLLAMA_REGISTRY };
   if (tag !== undefined) source.tag = tag;
@@ -254,7 +244,7 @@ export function modelFileName(model: Pick<Model, 'source'>): string {
 
 /**
  * Where a model lands in the image: `/models/<file>`, or `/models/<dirname(name)>/<file>` when
- * the name contains `/` (reference §3.4, applied to every single-file source). A whole
+ * the name contains `/` (decisions.md#model-destination, applied to every single-file source). A whole
  * Hugging Face repository is the directory `/models/<org>/<repo>`.
  */
 export function modelDestination(model: Pick<Model, 'name' | 'source'>): string {

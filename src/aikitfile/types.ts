@@ -1,3 +1,4 @@
+import type { Digest } from '../oci/index.js';
 import type { Issue, SourceRange } from '../util/errors.js';
 import type {
   BACKENDS,
@@ -16,14 +17,14 @@ export interface HttpSource {
   url: string;
 }
 
-/** A file in the build context (D5). */
+/** A file in the build context (decisions.md#d5). */
 export interface LocalSource {
   kind: 'local';
   /** Context-relative, normalised posix path without a leading `./`. */
   path: string;
 }
 
-/** A file or whole repository on the Hugging Face Hub (D6). */
+/** A file or whole repository on the Hugging Face Hub (decisions.md#d6). */
 export interface HuggingFaceSource {
   kind: 'huggingface';
   /** `org/repo`. */
@@ -34,7 +35,7 @@ export interface HuggingFaceSource {
   file?: string;
 }
 
-/** An OCI artifact (D7), e.g. an ollama model. */
+/** An OCI artifact (decisions.md#d7), e.g. an ollama model. */
 export interface OciSource {
   kind: 'oci';
   /** Normalised reference `registry/repository[:tag][@digest]`. */
@@ -43,8 +44,8 @@ export interface OciSource {
   repository: string;
   /** Defaults to `latest` when neither tag nor digest is given. */
   tag?: string;
-  /** `sha256:<hex>` when the reference pins one. */
-  digest?: string;
+  /** Set when the reference pins one. */
+  digest?: Digest;
   /** The registry is `registry.ollama.ai`, whose manifests need the ollama media types. */
   ollama: boolean;
 }
@@ -62,8 +63,8 @@ export interface PromptTemplate {
 export interface Model {
   name: string;
   source: ModelSource;
-  /** Lowercase 64-hex digest without the `sha256:` prefix. */
-  sha256?: string;
+  /** Canonical, whichever spelling the aikitfile used. */
+  sha256?: Digest;
   /** LocalAI only. */
   promptTemplates: PromptTemplate[];
   /** llama-server only: context size in tokens (`ctx-size`); 0 is the model's own. */
@@ -103,11 +104,11 @@ export interface InferenceSpec {
   loadToMemory: string[];
 }
 
-/** A fine-tune aikitfile after defaults (D14: only absent fields get defaults). */
+/** A fine-tune aikitfile after defaults (decisions.md#d14: only absent fields get defaults). */
 export interface FinetuneSpec {
   kind: 'finetune';
   apiVersion: 'v1alpha1';
-  /** From --target, else the file's `target`, else `unsloth` (D14). */
+  /** From --target, else the file's `target`, else `unsloth` (decisions.md#d14). */
   target: (typeof FINETUNE_TARGETS)[number];
   baseModel: string;
   /** sft, or dpo with its settings filled in (beta 0.1, sigmoid, 512). */
@@ -145,6 +146,6 @@ export interface LoadedSpec {
 export interface LoadOptions {
   /** BuildKit build-args without the `build-arg:` prefix (`model`, `runtime`). */
   buildArgs?: Record<string, string>;
-  /** The frontend's `target` option (--target), which picks the fine-tune target (D14). */
+  /** The frontend's `target` option (--target), which picks the fine-tune target (decisions.md#d14). */
   target?: string;
 }

@@ -213,7 +213,7 @@ function checkLoadToMemory(
 /** The hint for a fine-tune file without datasets. */
 export { NO_DATASETS_HINT } from './finetune.js';
 
-/** Semantic rules of a fine-tune aikitfile; `target` is the effective target (D14). */
+/** Semantic rules of a fine-tune aikitfile; `target` is the effective target (decisions.md#d14). */
 export function validateFinetune(
   data: Record<string, unknown>,
   ctx: ValidateContext,

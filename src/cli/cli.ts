@@ -1,17 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  ARTIFACT_ARGS,
+  BUILD_ARGS,
   checkMatrix,
   convert,
   convertFinetune,
-  FINETUNE_ARGS,
-  metadataRequests,
-  placeholderMetadata,
+  readMetadata,
   resolveArtifacts,
-  SOURCE_ARGS,
   sourceSettings,
-  type Metadata,
 } from '../convert/index.js';
 import {
   dumpDefinition,
@@ -23,6 +19,7 @@ import {
 } from '../llb/index.js';
 import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
+import { networkFetcher, placeholderFetcher } from './metadata.js';
 import { formatSmokeReport, smoke } from './smoke.js';
 
 const USAGE = `usage: aikit <command> [options]
@@ -97,7 +94,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
       }
       case 'artifacts':
-        for (const a of [...ARTIFACT_ARGS, ...SOURCE_ARGS, ...FINETUNE_ARGS]) {
+        // The language's own args (model, runtime) are documented with the aikitfile.
+        for (const a of BUILD_ARGS.filter((x) => x.readBy !== 'aikitfile')) {
           process.stdout.write(`${a.name}\n  ${a.description}\n  default: ${a.default || '(none)'}\n`);
         }
         return 0;
@@ -107,7 +105,7 @@ export async function runCli(argv: string[]): Promise<number> {
         if (!file || rest.length > 1) return usage(`${command} takes exactly one file`);
         const buildArgs = parseBuildArgs(values['build-arg'] ?? []);
         const platforms = (values.platform ?? 'linux/amd64').split(',').map((p) => parsePlatform(p.trim()));
-        if (command === 'validate') return validate(file, platforms, buildArgs, values.target);
+        if (command === 'validate') return await validate(file, platforms, buildArgs, values.target);
         if (platforms.length !== 1)
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
@@ -131,55 +129,6 @@ function usage(message: string): number {
   return 2;
 }
 
-/**
- * Reads Hub listings and OCI manifests directly, as the engine would during a build, so the
- * LLB printed is the LLB a build sends. HF_TOKEN, when set, authorises Hugging Face requests.
- */
-async function fetchMetadata(
-  loaded: LoadedSpec,
-  settings: ReturnType<typeof sourceSettings>,
-): Promise<Metadata> {
-  const metadata = new Map<string, Uint8Array>();
-  if (loaded.spec.kind !== 'inference') return metadata;
-  for (let round = 0; round < 3; round++) {
-    const requests = metadataRequests(loaded.spec, settings, metadata);
-    if (requests.length === 0) break;
-    for (const req of requests) {
-      const token = process.env['HF_TOKEN'];
-      const headers = {
-        ...req.headers,
-        ...(req.kind === 'hf-listing' && token ? { authorization: `Bearer ${token}` } : {}),
-      };
-      let res: Response;
-      try {
-        res = await fetch(req.url, { headers });
-      } catch (e) {
-        throw new AikitError(
-          'MODEL_METADATA_FAILED',
-          `model ${req.model.name}: cannot read ${req.description}: ${(e as Error).message}`,
-          {
-            hint: 'aikit convert reads manifests and file lists over the network; aikit validate works offline',
-          },
-        );
-      }
-      if (!res.ok) {
-        throw new AikitError(
-          'MODEL_METADATA_FAILED',
-          `model ${req.model.name}: cannot read ${req.description}: HTTP ${res.status}`,
-          {
-            hint:
-              res.status === 401 || res.status === 403
-                ? 'set HF_TOKEN for private Hugging Face repositories'
-                : 'check the source',
-          },
-        );
-      }
-      metadata.set(req.key, new Uint8Array(await res.arrayBuffer()));
-    }
-  }
-  return metadata;
-}
-
 function parseBuildArgs(args: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const a of args) {
@@ -195,7 +144,8 @@ function load(file: string, buildArgs: Record<string, string>, target?: string):
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new AikitError('FILE_NOT_FOUND', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new AikitError('FILE_NOT_FOUND', `cannot read ${file}: ${why}`, {
       hint: 'give the path of an aikitfile',
     });
   }
@@ -203,12 +153,12 @@ function load(file: string, buildArgs: Record<string, string>, target?: string):
 }
 
 /** Loads, validates and converts for every platform, so it finds what a build would. */
-function validate(
+async function validate(
   file: string,
   platforms: Platform[],
   buildArgs: Record<string, string>,
   target?: string,
-): number {
+): Promise<number> {
   const loaded = load(file, buildArgs, target);
   for (const w of loaded.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
   if (loaded.spec.kind === 'inference') {
@@ -217,12 +167,7 @@ function validate(
     }
     const { artifacts } = resolveArtifacts(buildArgs);
     const settings = sourceSettings(buildArgs);
-    // Offline: remote listings and manifests are stood in for, so everything else still converts.
-    const metadata = new Map<string, Uint8Array>();
-    for (let i = 0; i < 3; i++) {
-      for (const req of metadataRequests(loaded.spec, settings, metadata))
-        metadata.set(req.key, placeholderMetadata(req));
-    }
+    const metadata = await readMetadata(loaded.spec, settings, placeholderFetcher);
     for (const platform of platforms) {
       marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
     }
@@ -247,7 +192,7 @@ async function convertFile(
     state = result.state;
   } else {
     const { artifacts } = resolveArtifacts(buildArgs);
-    const metadata = await fetchMetadata(loaded, settings);
+    const metadata = await readMetadata(loaded.spec, settings, networkFetcher(process.env['HF_TOKEN']));
     state = convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state;
   }
   const def = marshal(state);

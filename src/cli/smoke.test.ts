@@ -41,7 +41,7 @@ const hits: string[] = [];
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   let body = '';
-  req.on('data', (d: Buffer) => (body += d));
+  req.on('data', (d: Buffer) => (body += d.toString()));
   req.on('end', () => {
     hits.push(`${req.method} ${req.url}`);
     const json = (status: number, v: unknown) => {

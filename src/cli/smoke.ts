@@ -157,7 +157,9 @@ export async function chat(
   try {
     const res = await fetch(`${base}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // llama-server's router offers keep-alive on answers it relays from a model, then closes the
+      // connection; a pooled connection would fail the next question (docs: llama-server.md).
+      headers: { 'content-type': 'application/json', connection: 'close' },
       body: JSON.stringify({
         model,
         messages: [{ role: 'user', content: 'Say hello.' }],

@@ -1,5 +1,6 @@
-import { parseImageRef } from '../llb/index.js';
+import { normalizeImageRef, parseDigest } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
+import { buildArgsReadBy, CUDA_LIBRARIES_ARG, type BuildArgInfo } from './build-args.js';
 import {
   BACKEND_IMAGES,
   BASE_IMAGES,
@@ -15,7 +16,7 @@ import {
   type LocalAIVersion,
 } from './catalog.js';
 
-/** The LocalAI release CPU images are built from (runtime-catalog.md §1.1). */
+/** The LocalAI release CPU images are built from (decisions.md#localai-binary). */
 export const LOCALAI_VERSION = DEFAULT_LOCALAI_VERSION;
 
 /** Where an image's CUDA user-space libraries come from. */
@@ -23,7 +24,7 @@ export type CudaLibraries = 'backend' | 'base';
 
 /**
  * Every external artifact an image is made of, each replaceable with an `AIKIT_*` build-arg so
- * that mirrors and air-gapped builds need no code change (decision D11). Fields other than the
+ * that mirrors and air-gapped builds need no code change (decisions.md#d11). Fields other than the
  * first three are optional so that a hand-made value gets the catalog's defaults.
  */
 export interface Artifacts {
@@ -45,77 +46,17 @@ export interface Artifacts {
   cudaLibraries?: CudaLibraries;
   /** `server: llama-server`: the llama.cpp server image for every runtime; absent: the catalog's per runtime. */
   llamaServerImage?: string | undefined;
+  /**
+   * The normalised form of every image reference a build-arg gave, from the one parse that
+   * validated it: resolving and pinning those images looks them up here instead of parsing again.
+   */
+  normalisedImages?: ReadonlyMap<string, string>;
 }
 
-export interface ArtifactArg {
-  name: string;
-  description: string;
-  default: string;
-}
+export type ArtifactArg = BuildArgInfo;
 
-const CUDA_LIBRARIES_ARG = 'AIKIT_CUDA_LIBRARIES';
-
-/** The overridable artifacts, with their defaults; `aikit artifacts` and the docs list these. */
-export const ARTIFACT_ARGS: readonly ArtifactArg[] = [
-  {
-    name: 'AIKIT_BASE_IMAGE',
-    description:
-      'base image of CPU, llama-cpp CUDA and ROCm images (any image reference; its config is not inherited)',
-    default: BASE_IMAGES.cpu.ref ?? '',
-  },
-  {
-    name: 'AIKIT_LOCALAI_URL',
-    description: 'LocalAI core binary download; {arch} becomes amd64 or arm64, {version} the LocalAI version',
-    default: LOCALAI_BINARY.urlTemplate,
-  },
-  {
-    name: 'AIKIT_LOCALAI_SHA256',
-    description: 'sha256 the LocalAI download must have (hex); without it an overridden URL is not pinned',
-    default: '',
-  },
-  {
-    name: 'AIKIT_LOCALAI_SHA256_AMD64',
-    description: 'sha256 of the linux/amd64 LocalAI download; wins over AIKIT_LOCALAI_SHA256',
-    default: '',
-  },
-  {
-    name: 'AIKIT_LOCALAI_SHA256_ARM64',
-    description: 'sha256 of the linux/arm64 LocalAI download; wins over AIKIT_LOCALAI_SHA256',
-    default: '',
-  },
-  ...(['cuda', 'applesilicon', 'rocm', 'python'] as const).map((id) => ({
-    name: BASE_IMAGES[id].arg,
-    description: BASE_IMAGES[id].description,
-    default: BASE_IMAGES[id].ref ?? '',
-  })),
-  {
-    name: VLLM_TOOLCHAIN.arg,
-    description: `image for vllm that already has a C compiler; default: AIKIT_PYTHON_BASE_IMAGE plus ${VLLM_TOOLCHAIN.packages.join(' and ')} from apt`,
-    default: '',
-  },
-  {
-    name: CUDA_LIBRARIES_ARG,
-    description:
-      'where CUDA images get the CUDA runtime libraries: backend (the backend image bundles them) or base (AIKIT_CUDA_BASE_IMAGE)',
-    default: 'backend',
-  },
-  ...Object.values(BACKEND_IMAGES).map((b) => ({
-    name: b.arg,
-    description: `${b.description}; copied to /backends/${b.dir}/`,
-    default: b.ref,
-  })),
-  {
-    name: LLAMA_SERVER_IMAGE_ARG,
-    description: `server: llama-server only: the llama.cpp server image the image is built on (/app/llama-server); default per runtime: ${(
-      ['cuda', 'applesilicon', 'rocm'] as const
-    )
-      .map((id) => `${id} ${LLAMA_SERVER_IMAGES[id].ref}`)
-      .join(', ')}`,
-    default: LLAMA_SERVER_IMAGES.cpu.ref,
-  },
-];
-
-const SHA256 = /^(sha256:)?([a-f0-9]{64})$/i;
+/** The overridable artifacts, with their defaults: the register's rows read here. */
+export const ARTIFACT_ARGS: readonly ArtifactArg[] = buildArgsReadBy('artifacts');
 
 /** Reads the `AIKIT_*` build-args; returns the artifacts and which args were consumed. */
 export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
@@ -129,11 +70,12 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
     used.push(name);
     return v.trim();
   };
+  const normalisedImages = new Map<string, string>();
   const imageArg = (name: string): string | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;
     try {
-      parseImageRef(v);
+      normalisedImages.set(v, normalizeImageRef(v));
     } catch (e) {
       throw new AikitError('BAD_BUILD_ARG', `${name} is not an image reference: ${JSON.stringify(v)}`, {
         cause: e,
@@ -145,13 +87,13 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
   const shaArg = (name: string): string | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;
-    const m = SHA256.exec(v);
-    if (!m) {
+    const d = parseDigest(v);
+    if (!d) {
       throw new AikitError('BAD_BUILD_ARG', `${name} is not a sha256 digest: ${JSON.stringify(v)}`, {
         hint: 'give 64 hex characters, optionally prefixed with sha256:',
       });
     }
-    return `sha256:${m[2]!.toLowerCase()}`;
+    return d;
   };
 
   const localaiUrl = get('AIKIT_LOCALAI_URL') ?? LOCALAI_BINARY.urlTemplate;
@@ -210,6 +152,7 @@ export function resolveArtifacts(buildArgs: Readonly<Record<string, string>>): {
       vllmBaseImage,
       cudaLibraries: libs,
       llamaServerImage,
+      normalisedImages,
     },
     used,
   };

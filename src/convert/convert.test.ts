@@ -9,7 +9,7 @@ import { backendMetadata } from './servers/localai/runtime.js';
 const SHA = 'c'.repeat(64);
 const amd64 = parsePlatform('linux/amd64');
 const arm64 = parsePlatform('linux/arm64');
-// Caps every engine we support has (BuildKit v0.8, Docker 20.10), per buildkit-gateway.md §5.1.
+// Caps every engine we support has (BuildKit v0.8, Docker 20.10), per decisions.md#engine-caps.
 const LEGACY_CAPS = new Set([
   'source.image',
   'source.local',
@@ -110,7 +110,7 @@ describe('image config per runtime', () => {
     ]);
   });
 
-  it('sets the CUDA env only where CUDA is in the image (D8)', () => {
+  it('sets the CUDA env only where CUDA is in the image (decisions.md#d8)', () => {
     const cuda = [
       'NVIDIA_REQUIRE_CUDA=cuda>=12.0',
       'NVIDIA_DRIVER_CAPABILITIES=compute,utility',
@@ -202,7 +202,7 @@ describe('runtime layers', () => {
     ).toThrow(AikitError);
   });
 
-  it('downloads the LocalAI release of the backend (D13) with its pin', () => {
+  it('downloads the LocalAI release of the backend (decisions.md#d13) with its pin', () => {
     const { ops } = build(aikitfile({ runtime: 'applesilicon' }), {
       platform: arm64,
       args: { AIKIT_LOCALAI_SHA256_ARM64: SHA },
@@ -231,11 +231,14 @@ describe('runtime layers', () => {
 
   it('pins a resolved base digest only on the image it was resolved for', () => {
     const digest = `sha256:${'d'.repeat(64)}`;
-    const cpu = build(aikitfile(), { baseImageDigest: digest });
+    const cpu = build(aikitfile(), { imageDigests: { 'ghcr.io/kaito-project/aikit/base:latest': digest } });
     expect((one(cpu.ops, '[aikit] base image').Op['source'] as { identifier: string }).identifier).toBe(
       `docker-image://ghcr.io/kaito-project/aikit/base:latest@${digest}`,
     );
-    const apple = build(aikitfile({ runtime: 'applesilicon' }), { platform: arm64, baseImageDigest: digest });
+    const apple = build(aikitfile({ runtime: 'applesilicon' }), {
+      platform: arm64,
+      imageDigests: { 'ghcr.io/kaito-project/aikit/base:latest': digest },
+    });
     expect((one(apple.ops, '[aikit] base image').Op['source'] as { identifier: string }).identifier).toBe(
       'docker-image://ghcr.io/kaito-project/aikit/applesilicon/base:latest',
     );
@@ -249,7 +252,7 @@ describe('runtime layers', () => {
   });
 });
 
-describe('layers (D12)', () => {
+describe('layers (decisions.md#d12)', () => {
   const STABLE = new Set([...LEGACY_CAPS, 'diffop', 'file.copy.includeexcludepatterns']); // mergeop disabled
 
   it('merges one layer per model file, the runtime layers and one small layer', () => {

@@ -13,15 +13,14 @@ import type { Artifacts } from './artifacts.js';
 import type { ImageConfig } from './image-config.js';
 import { stackingFor, stackLayers, type Layer } from './layers.js';
 import { modelFiles, type Metadata, type SourceSettings } from './models.js';
+import { imageKey, type ImageDigests } from './resolve.js';
 import { serverFor } from './servers/index.js';
 
 export interface ConvertOptions {
   platform: Platform;
   artifacts: Artifacts;
-  /** Manifest digest of `artifacts.baseImage` for this platform, when the engine resolved one. */
-  baseImageDigest?: string;
-  /** Manifest digests by image reference (any image the build uses), when resolved. */
-  imageDigests?: Readonly<Record<string, string>>;
+  /** Manifest digests by normalised image reference (resolve.ts, resolveImages), when resolved. */
+  imageDigests?: ImageDigests;
   imageResolveMode?: 'default' | 'pull' | 'local';
   /** Session and local name of the build context, for local model files. */
   sessionId?: string;
@@ -42,7 +41,7 @@ export interface ConvertOptions {
 export interface ConvertResult {
   state: State;
   image: ImageConfig;
-  /** Things the user should know about this platform's image (e.g. D8's cuda on arm64). */
+  /** Things the user should know about this platform's image (e.g. cuda on arm64, decisions.md#d8). */
   warnings: Issue[];
 }
 
@@ -50,7 +49,7 @@ export interface ConvertResult {
  * Converts an inference aikitfile into the LLB of one platform's image. Pure: the caller does
  * all I/O (resolving the base image, solving), which keeps this testable without an engine.
  *
- * Layers (D12), bottom to top: the server's base image, one layer per model file, then the
+ * Layers (decisions.md#d12), bottom to top: the server's base image, one layer per model file, then the
  * server's own layers (servers/: for LocalAI its binary, one layer per backend, then templates
  * and config in one small layer). They are merged where the engine allows and chained otherwise
  * (layers.ts); in a chain this order keeps the large model layers below everything that changes
@@ -64,8 +63,7 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     platform: opts.platform,
     artifacts: opts.artifacts,
     tag,
-    imageDigest: (ref) =>
-      opts.imageDigests?.[ref] ?? (ref === opts.artifacts.baseImage ? opts.baseImageDigest : undefined),
+    imageDigest: imageDigestOf(opts),
     ...(opts.imageResolveMode ? { imageResolveMode: opts.imageResolveMode } : {}),
     labels: opts.labels ?? {},
     at: (path) => location(opts, path),
@@ -78,6 +76,12 @@ export function convert(spec: InferenceSpec, opts: ConvertOptions): ConvertResul
     `${tag} stack ${layers.length} layers`,
   );
   return { state, image: parts.image, warnings: plan.warnings };
+}
+
+/** The resolved digest of an image the graph uses, looked up by its normalised reference. */
+function imageDigestOf(opts: ConvertOptions): (ref: string) => string | undefined {
+  const digests = opts.imageDigests;
+  return (ref) => (digests ? digests[imageKey(ref, opts.artifacts)] : undefined);
 }
 
 function stepTag(opts: ConvertOptions): string {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { expectGolden } from '../../test/fixtures/golden.js';
 import { dumpDefinition, marshal, parsePlatform } from '../llb/index.js';
 import { loadAikitfile } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
@@ -9,12 +10,13 @@ import { convert } from './convert.js';
 
 // Golden LLB: every test/aikitfile-*.yaml × platform, converted with the catalog's own artifacts,
 // dumped the way `buildctl debug dump-llb` reads. A change to the catalog, the layers or the
-// encoder shows up here as a reviewable diff. `vitest -u` rewrites the files.
+// encoder shows up here as a reviewable diff. `npm run golden:update` rewrites the files; a missing
+// or different file fails every other run, `vitest -u` included.
 //
 //   <file>.<os>-<arch>.llb.json        merged layers (engines with mergeop)
 //   <file>.<os>-<arch>.chain.llb.json  the copy chain of engines without it (linux/amd64 only)
 //   <file>.<os>-<arch>.image.json      image config and warnings
-//   <file>.<os>-<arch>.error.json      the message of a forbidden platform (D15)
+//   <file>.<os>-<arch>.error.json      the message of a forbidden platform (decisions.md#d15)
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FILES = readdirSync(join(ROOT, 'test'))
@@ -33,7 +35,7 @@ describe.each(FILES)('%s', (file) => {
   const spec = loaded.spec;
   const { artifacts } = resolveArtifacts({});
 
-  it.each(PLATFORMS)('%s', async (p) => {
+  it.each(PLATFORMS)('%s', (p) => {
     if (spec.kind !== 'inference') return;
     const platform = parsePlatform(p);
     const run = (llbCaps?: ReadonlySet<string>) =>
@@ -49,22 +51,14 @@ describe.each(FILES)('%s', (file) => {
       result = run();
     } catch (e) {
       if (!(e instanceof AikitError)) throw e;
-      await expect(json({ code: e.code, message: e.message, hint: e.hint })).toMatchFileSnapshot(
-        golden(file, p, 'error'),
-      );
+      expectGolden(json({ code: e.code, message: e.message, hint: e.hint }), golden(file, p, 'error'));
       return;
     }
-    await expect(json(dumpDefinition(marshal(result.state, { platform })))).toMatchFileSnapshot(
-      golden(file, p, 'llb'),
-    );
-    await expect(json({ image: result.image, warnings: result.warnings })).toMatchFileSnapshot(
-      golden(file, p, 'image'),
-    );
+    expectGolden(json(dumpDefinition(marshal(result.state, { platform }))), golden(file, p, 'llb'));
+    expectGolden(json({ image: result.image, warnings: result.warnings }), golden(file, p, 'image'));
     if (p === 'linux/amd64') {
       const chain = run(NO_MERGE);
-      await expect(json(dumpDefinition(marshal(chain.state, { platform })))).toMatchFileSnapshot(
-        golden(file, p, 'chain.llb'),
-      );
+      expectGolden(json(dumpDefinition(marshal(chain.state, { platform }))), golden(file, p, 'chain.llb'));
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Platform } from '../llb/index.js';
 import type { InferenceSpec, Model } from '../aikitfile/index.js';
-import { redactUrl } from './naming.js';
+import { digestHex } from '../oci/index.js';
+import { redactUrl } from '../util/url.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -22,8 +23,8 @@ export interface ImageConfig {
 
 /**
  * The image config of a LocalAI image (reference inference/image.go), plus the port and the
- * labels of decision D10. The base image's config is never inherited, as in the reference;
- * `runtime` adds the runtime's env (D8) and labels naming runtime, backend and LocalAI version.
+ * labels of decisions.md#d10. The base image's config is never inherited, as in the reference;
+ * `runtime` adds the runtime's env (decisions.md#d8) and labels naming runtime, backend and LocalAI version.
  */
 export function imageConfig(
   spec: InferenceSpec,
@@ -32,7 +33,7 @@ export function imageConfig(
   runtime: { env: readonly string[]; labels: Record<string, string> } = { env: [], labels: {} },
 ): ImageConfig {
   const cmd = [...(spec.debug ? ['--debug'] : []), ...(spec.config ? ['--config-file=/config.yaml'] : [])];
-  // Reference order (runtime-catalog.md §4): PATH, CONFIG_FILE, LOCALAI_LOAD_TO_MEMORY, runtime.
+  // Reference order (decisions.md#image-config): PATH, CONFIG_FILE, LOCALAI_LOAD_TO_MEMORY, runtime.
   const env = [
     DEFAULT_PATH,
     'CONFIG_FILE=/config.yaml',
@@ -60,7 +61,7 @@ export function modelLabels(models: readonly Model[]): Record<string, string> {
   const list = models.map((m) => ({
     name: m.name,
     source: publicSource(m),
-    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+    ...(m.sha256 ? { sha256: digestHex(m.sha256) } : {}),
   }));
   return {
     'org.opencontainers.image.description': 'LocalAI OpenAI-compatible model server built by aikit',

@@ -11,9 +11,8 @@ export type {
   LocalAIVersion,
 } from './catalog.js';
 export { convert } from './convert.js';
-export { convertFinetune, FINETUNE_ARGS } from './finetune/index.js';
+export { convertFinetune } from './finetune/index.js';
 export type { FinetuneOptions, FinetuneResult } from './finetune/index.js';
-export { redactUrl } from './naming.js';
 export type { ConvertOptions, ConvertResult } from './convert.js';
 export { DEFAULT_PATH, imageConfig, modelLabels } from './image-config.js';
 export type { ImageConfig } from './image-config.js';
@@ -24,4 +23,8 @@ export { modelFiles } from './models.js';
 export type { ModelFile, ModelSourceOptions } from './models.js';
 export { metadataRequests, placeholderMetadata, SOURCE_ARGS, sourceSettings } from './models.js';
 export type { Metadata, MetadataRequest, SourceSettings } from './models.js';
+export { BUILD_ARGS, buildArgsReadBy, unusedBuildArgs } from './build-args.js';
+export type { BuildArg, BuildArgInfo } from './build-args.js';
+export { imageKey, readMetadata, resolveImages } from './resolve.js';
+export type { ImageDigests, ImageResolver, MetadataFetcher, ResolvedImage } from './resolve.js';
 export { runtimeImageRefs } from './servers/index.js';

@@ -8,7 +8,9 @@ import {
   type OciSource,
 } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
-import { redactUrl } from './naming.js';
+import { buildArgsReadBy, type BuildArgInfo } from './build-args.js';
+import { redactUrl } from '../util/url.js';
+import { hfFiles, indexedManifest, modelLayer, type HfFiles } from './remote-documents.js';
 
 /** One file a model contributes to the image, before it is placed into a layer. */
 export interface ModelFile {
@@ -32,18 +34,8 @@ export interface SourceSettings {
   hfAuthSecret: string | undefined;
 }
 
-export const SOURCE_ARGS = [
-  {
-    name: 'AIKIT_HF_ENDPOINT',
-    description: 'Hugging Face Hub base URL (a mirror)',
-    default: 'https://huggingface.co',
-  },
-  {
-    name: 'AIKIT_HF_TOKEN_SECRET',
-    description: 'id of a --secret holding "Bearer <token>" for private Hugging Face repositories',
-    default: '',
-  },
-] as const;
+/** Where remote model sources live: the register's rows read here. */
+export const SOURCE_ARGS: readonly BuildArgInfo[] = buildArgsReadBy('sources');
 
 export function sourceSettings(buildArgs: Readonly<Record<string, string>>): SourceSettings {
   const endpoint = (buildArgs['AIKIT_HF_ENDPOINT'] || 'https://huggingface.co').replace(/\/+$/, '');
@@ -95,9 +87,6 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
 
-// Files a Hub repository carries that are not part of the model (the reference skips the same).
-const HF_SKIP = new Set(['.gitattributes', 'README.md', 'LICENSE']);
-
 /**
  * What still has to be read before `modelFiles` can run: Hub listings of whole repositories and
  * OCI manifests (an index first, then the manifest it points at). Call until it returns nothing.
@@ -136,7 +125,7 @@ export function metadataRequests(
         out.set(top, ociManifestRequest(model, src, src.digest ?? src.tag ?? 'latest', top));
         continue;
       }
-      const child = pickManifest(parseJson(doc, model, 'manifest'), model);
+      const child = indexedManifest(doc, model);
       if (child && !metadata.has(ociKey(src, child))) {
         out.set(ociKey(src, child), ociManifestRequest(model, src, child, ociKey(src, child)));
       }
@@ -159,7 +148,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
       ? local(contextName, {
           ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
           sharedKeyHint: contextName,
-          // Only the files the aikitfile names cross the wire, not the whole context (D5).
+          // Only the files the aikitfile names cross the wire, not the whole context (decisions.md#d5).
           followPaths: [...new Set(localPaths)].sort(),
           name: '[aikit] load model files from the build context',
         })
@@ -174,7 +163,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
     const download = (url: string, filename: string, sha256: string | undefined, extra: object = {}): State =>
       http(url, {
         filename,
-        ...(sha256 ? { checksum: `sha256:${sha256}` } : {}),
+        ...(sha256 ? { checksum: sha256 } : {}),
         name: `[aikit] download ${model.name}${filename === file ? '' : ` ${filename}`} from ${redactUrl(url)}`,
         ...extra,
         ...at,
@@ -233,44 +222,9 @@ function hfResolveUrl(settings: SourceSettings, repo: string, revision: string, 
 
 const hfListingKey = (src: HuggingFaceSource) => `hf:${src.repo}@${src.revision}`;
 
-function hfListing(
-  doc: Uint8Array | undefined,
-  model: Model,
-): { commit: string; files: { path: string; sha256?: string }[] } {
+function hfListing(doc: Uint8Array | undefined, model: Model): HfFiles {
   if (!doc) throw new Error(`internal: no listing was read for model ${model.name}`);
-  const json = parseJson(doc, model, 'Hugging Face file list') as {
-    sha?: unknown;
-    siblings?: { rfilename?: unknown; lfs?: { sha256?: unknown } }[];
-  };
-  if (typeof json.sha !== 'string' || !/^[a-f0-9]{40}$/.test(json.sha) || !Array.isArray(json.siblings)) {
-    throw new AikitError(
-      'BAD_MODEL_METADATA',
-      `model ${model.name}: the Hugging Face file list has no commit or files`,
-      {
-        hint: 'check the repository name and revision; AIKIT_HF_ENDPOINT must point at a Hub API',
-      },
-    );
-  }
-  const files = json.siblings
-    .filter((s): s is { rfilename: string; lfs?: { sha256?: unknown } } => typeof s.rfilename === 'string')
-    .filter((s) => !HF_SKIP.has(s.rfilename))
-    .map((s) => {
-      const sha = s.lfs?.sha256;
-      return {
-        path: s.rfilename,
-        ...(typeof sha === 'string' && /^[a-f0-9]{64}$/.test(sha) ? { sha256: sha } : {}),
-      };
-    });
-  for (const f of files) {
-    // The Hub names files inside the repository; anything else would escape /models.
-    if (f.path.startsWith('/') || f.path.split('/').includes('..')) {
-      throw new AikitError(
-        'BAD_MODEL_METADATA',
-        `model ${model.name}: the repository lists an unsafe path ${JSON.stringify(f.path)}`,
-      );
-    }
-  }
-  return { commit: json.sha, files };
+  return hfFiles(doc, model);
 }
 
 function registryBase(registry: string): string {
@@ -303,55 +257,14 @@ function ociManifestRequest(model: Model, src: OciSource, reference: string, key
   };
 }
 
-interface OciDescriptor {
-  mediaType?: string;
-  digest?: string;
-  size?: number;
-  platform?: { os?: string; architecture?: string };
-  annotations?: Record<string, string>;
-}
-
-/** For an index, the manifest to read next (the first that is not an attestation); else undefined. */
-function pickManifest(doc: unknown, model: Model): string | undefined {
-  const d = doc as { manifests?: OciDescriptor[] };
-  if (!Array.isArray(d.manifests)) return undefined;
-  const m = d.manifests.find((x) => x.platform?.os !== 'unknown' && typeof x.digest === 'string');
-  if (!m?.digest) {
-    throw new AikitError('BAD_MODEL_METADATA', `model ${model.name}: the OCI index lists no manifest`);
-  }
-  return m.digest;
-}
-
-/**
- * The layer that holds the model: ollama's model layer, else the only layer, else the one whose
- * title names the file, else the largest.
- */
+/** The layer that holds the model, from the manifest (through the index, when there is one). */
 function ociModelBlob(src: OciSource, metadata: Metadata, model: Model): { digest: string } {
   const topDoc = metadata.get(ociKey(src, src.digest ?? src.tag ?? 'latest'));
   if (!topDoc) throw new Error(`internal: no manifest was read for model ${model.name}`);
-  const child = pickManifest(parseJson(topDoc, model, 'manifest'), model);
+  const child = indexedManifest(topDoc, model);
   const manifestDoc = child ? metadata.get(ociKey(src, child)) : topDoc;
   if (!manifestDoc) throw new Error(`internal: no manifest ${child} was read for model ${model.name}`);
-  const manifest = parseJson(manifestDoc, model, 'manifest') as { layers?: OciDescriptor[] };
-  const layers = (manifest.layers ?? []).filter(
-    (l) => typeof l.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(l.digest),
-  );
-  const file = modelFileName(model);
-  const chosen =
-    layers.find((l) => l.mediaType === 'application/vnd.ollama.image.model') ??
-    (layers.length === 1 ? layers[0] : undefined) ??
-    layers.find((l) => l.annotations?.['org.opencontainers.image.title'] === file) ??
-    [...layers].sort((a, b) => (b.size ?? 0) - (a.size ?? 0))[0];
-  if (!chosen?.digest) {
-    throw new AikitError(
-      'BAD_MODEL_METADATA',
-      `model ${model.name}: oci://${src.ref} has no layer to use as the model`,
-      {
-        hint: 'push the model file as a layer of an OCI artifact (e.g. oras push) or use an ollama model',
-      },
-    );
-  }
-  return { digest: chosen.digest };
+  return modelLayer(manifestDoc, model, src);
 }
 
 /**
@@ -367,14 +280,4 @@ export function placeholderMetadata(req: Pick<MetadataRequest, 'kind'>): Uint8Ar
           layers: [{ mediaType: 'application/octet-stream', digest: `sha256:${'0'.repeat(64)}`, size: 0 }],
         };
   return Buffer.from(JSON.stringify(doc));
-}
-
-function parseJson(doc: Uint8Array, model: Model, what: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(doc).toString('utf8'));
-  } catch {
-    throw new AikitError('BAD_MODEL_METADATA', `model ${model.name}: the ${what} is not JSON`, {
-      hint: 'the server did not answer with a registry or Hub API document; check the source and any mirror',
-    });
-  }
 }

@@ -1,12 +1,3 @@
-/** Step names and labels are shown to everyone: no credentials, no signed query strings. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+// Step names redact URLs with the rule the gateway also uses for its own steps (util/url.ts);
+// re-exported for the runtime modules that import it from here.
+export { redactUrl } from '../util/url.js';

@@ -143,7 +143,7 @@ export class BridgeClient {
     const opts: grpc.CallOptions = timeoutMs ? { deadline: Date.now() + timeoutMs } : {};
     return new Promise<T>((resolve, reject) => {
       fn.call(this.stub, req, new grpc.Metadata(), opts, (err, res) => {
-        if (err) reject(new BuildkitError(method, statusFromGrpcError(err as grpc.ServiceError)));
+        if (err) reject(new BuildkitError(method, statusFromGrpcError(err)));
         else resolve(res as T);
       });
     });

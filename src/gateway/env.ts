@@ -1,4 +1,4 @@
-import type { Platform } from '../llb/index.js';
+import { isGitUrl, type Platform } from '../llb/index.js';
 
 /** What BuildKit hands a gateway frontend through its environment (frontend/gateway/gateway.go). */
 export interface FrontendEnv {
@@ -82,7 +82,7 @@ export function parseBuildOptions(env: FrontendEnv): BuildOptions {
     filename: o['filename'] || 'aikitfile.yaml',
     dockerfileLocal: o['dockerfilekey'] || 'dockerfile',
     contextLocal: 'context',
-    remoteContext: ctx && /^(https?:\/\/|ssh:\/\/|git(@|:\/\/)|github\.com\/)/.test(ctx) ? ctx : undefined,
+    remoteContext: ctx && isRemoteContext(ctx) ? ctx : undefined,
     platforms: (o['platform'] ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -96,6 +96,11 @@ export function parseBuildOptions(env: FrontendEnv): BuildOptions {
     sessionFor: (name) => o[`local-sessionid:${name}`] || env.sessionId,
     requestId: o['requestid'] ?? '',
   };
+}
+
+/** dockerui's DetectGitContext and DetectHTTPContext: a git repository or a file to download. */
+function isRemoteContext(ctx: string): boolean {
+  return isGitUrl(ctx) || /^https?:\/\//.test(ctx);
 }
 
 function parseCacheImports(

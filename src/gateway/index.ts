@@ -1,7 +1,10 @@
+export { MAX_BUILD_FILE_BYTES, readBuildFile } from './build-source.js';
+export type { BuildFile } from './build-source.js';
 export { BridgeClient, BuildkitError, loadGateway, statusFromGrpcError } from './client.js';
 export type { ImageConfigResult, PingResult, ReturnPayload, RpcStatus, SolveOptions } from './client.js';
 export { parseBuildOptions, readFrontendEnv } from './env.js';
 export type { BuildOptions, FrontendEnv } from './env.js';
+export { targetPlatforms } from './platforms.js';
 export { resultPayload } from './result.js';
 export type { PlatformResult } from './result.js';
 export { runFrontend } from './run.js';

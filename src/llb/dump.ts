@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { digestOf } from './digest.js';
+import { digestOf } from '../oci/index.js';
 import type { Definition } from './marshal.js';
 import { pbType } from './proto.js';
 import { compareUtf8 } from './vertex.js';
@@ -48,7 +48,7 @@ function scalarJson(field: protobuf.Field, v: unknown): unknown {
 
 function isZero(field: protobuf.Field, v: unknown): boolean {
   if (v === undefined || v === null) return true;
-  if (field.map) return Object.keys(v as object).length === 0;
+  if (field.map) return Object.keys(v).length === 0;
   if (field.repeated) return (v as unknown[]).length === 0;
   if (field.resolvedType instanceof protobuf.Type) return false;
   if (field.type === 'bytes') return (v as Uint8Array).length === 0;

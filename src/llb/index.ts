@@ -1,8 +1,8 @@
 // Public API of src/llb: a small typed port of moby/buildkit client/llb (v0.25.2) with a canonical,
-// digest-stable encoder. Nothing outside this folder may import its other files.
+// digest-stable encoder. Nothing outside this folder may import its other files. Digests and image
+// references are src/oci's.
 
 export { Caps, type CapID } from './caps.js';
-export { digestOf } from './digest.js';
 export { dumpDefinition, type DumpEntry } from './dump.js';
 export type { RunMount, RunOptions } from './exec.js';
 export {
@@ -19,7 +19,6 @@ export {
   type RmOptions,
   type SymlinkOptions,
 } from './fileop.js';
-export { normalizeImageRef, parseImageRef, type ImageRef } from './image-ref.js';
 export {
   decodeDefinition,
   encodeDefinition,
@@ -34,6 +33,7 @@ export {
   git,
   http,
   image,
+  isGitUrl,
   local,
   parseGitUrl,
   type GitOptions,

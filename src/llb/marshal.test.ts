@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { digestOf } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { topLevelFieldNumbers } from './encode.js';
 import {
@@ -6,7 +7,6 @@ import {
   copy,
   decodeDefinition,
   diff,
-  digestOf,
   dumpDefinition,
   encodeDefinition,
   http,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { digestOf } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { capHint, Caps } from './caps.js';
-import { digestOf } from './digest.js';
 import { encodeCanonical } from './encode.js';
 import { hostPlatform, normalizePlatform, type Platform } from './platform.js';
 import { pbType } from './proto.js';
@@ -227,7 +227,7 @@ function normalizeMetadata(m: Obj): OpMetadata {
   const out: OpMetadata = {};
   if (m.ignore_cache) out.ignore_cache = true;
   if (m.description) out.description = sortKeys(m.description as Record<string, string>);
-  if (m.export_cache) out.export_cache = m.export_cache as { Value?: boolean };
+  if (m.export_cache) out.export_cache = m.export_cache;
   if (m.caps) out.caps = sortKeys(m.caps as Record<string, boolean>);
   if (m.progress_group) out.progress_group = m.progress_group as { id: string; name: string; weak?: boolean };
   return out;
@@ -236,7 +236,7 @@ function normalizeMetadata(m: Obj): OpMetadata {
 /** Parses a serialised `pb.Definition` into the same plain shape `marshal` returns. */
 export function decodeDefinition(b: Uint8Array): Definition {
   const type = pbType('Definition');
-  const raw = type.toObject(type.decode(b), { longs: Number, defaults: false }) as Obj;
+  const raw = type.toObject(type.decode(b), { longs: Number, defaults: false });
   const out: Definition = {
     def: ((raw.def as unknown[] | undefined) ?? []).map(bytesOf),
     metadata: {},

@@ -1,6 +1,6 @@
+import { formatImageRef, isDigest, parseImageRef, validateDigest } from '../oci/index.js';
 import { AikitError } from '../util/errors.js';
 import { Caps } from './caps.js';
-import { formatImageRef, parseImageRef, validateDigest } from './image-ref.js';
 import type { Platform } from './platform.js';
 import { normalizePlatform } from './platform.js';
 import { stateFrom, type State } from './state.js';
@@ -124,7 +124,7 @@ export function http(url: string, opts: HttpOptions = {}): State {
   const attrs: Record<string, string> = {};
   const caps: string[] = [];
   if (opts.checksum !== undefined && opts.checksum !== '') {
-    if (!/^sha256:[a-f0-9]{64}$/.test(opts.checksum)) {
+    if (!isDigest(opts.checksum)) {
       throw new AikitError('BAD_DIGEST', `invalid checksum ${JSON.stringify(opts.checksum)}`, {
         hint: 'use sha256:<64 lowercase hex digits>',
       });
@@ -245,6 +245,15 @@ export function git(url: string, opts: GitOptions = {}): State {
     caps.push(Caps.SourceGitKeepDir);
   }
   return stateFrom(new SourceVertex(`git://${id}`, attrs, caps, opts, undefined, false).output);
+}
+
+/**
+ * Whether a build context names a git repository, with dockerui's rule (gitutil.IsGitURL): git
+ * schemes, scp-like `git@` remotes, `github.com/` shorthands and http(s) URLs whose path ends in
+ * `.git` (a `#ref:subdir` fragment may follow). Any other http(s) URL is a plain download.
+ */
+export function isGitUrl(url: string): boolean {
+  return /^(git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(url) || /^https?:\/\/[^#]+\.git(#.*)?$/.test(url);
 }
 
 /** Splits `scheme://[user@]host[:port]/path` or scp-like `user@host:path` (gitutil.ParseURL). */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { digestOf } from './digest.js';
+import { digestOf } from '../oci/index.js';
 import { encodeCanonical } from './encode.js';
 import type { Platform } from './platform.js';
 import { pbType } from './proto.js';

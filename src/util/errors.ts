@@ -21,6 +21,29 @@ export interface Issue {
   range?: SourceRange;
 }
 
+/** Finds where a key path of the user's file is; undefined when it has no place there. */
+export type Locate = (path: readonly (string | number)[]) => SourceRange | undefined;
+
+/**
+ * An issue at a key path of the user's file, its range found by `locate`: the one way code
+ * outside the language layer makes a located issue.
+ */
+export function locatedIssue(
+  locate: Locate | undefined,
+  issue: { code: string; message: string; hint?: string; path: readonly (string | number)[] },
+  severity: Issue['severity'] = 'error',
+): Issue {
+  const range = locate?.(issue.path);
+  return {
+    severity,
+    code: issue.code,
+    message: issue.message,
+    ...(issue.hint ? { hint: issue.hint } : {}),
+    path: issue.path,
+    ...(range ? { range } : {}),
+  };
+}
+
 export interface AikitErrorOptions {
   hint?: string;
   cause?: unknown;

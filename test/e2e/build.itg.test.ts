@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, localaiStandIn, sha256Hex } from '../fixtures/artifacts.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
-import { buildx, fixtureCounts, makeContext, resetFixtureCounts, run } from './harness.js';
+import { buildx, fixtureCounts, makeContext, ociTarPath, resetFixtureCounts, run } from './harness.js';
 import { readOciTar } from './oci.js';
 
 const fixtureUrl = inject('fixtureUrl');
@@ -14,7 +13,7 @@ const localModel = fixtureBytes('tiny-local.gguf', 32 * 1024);
 
 const templates = {
   chatMsg: '{{.RoleName}}: {{.Content}}\n',
-  // Quotes, backslashes, dollars and backticks must land byte for byte (decision D3).
+  // Quotes, backslashes, dollars and backticks must land byte for byte (decisions.md#d3).
   function: 'call `{{.Function}}` with {"a": "$HOME \\" \\\\n"}\n',
   chat: '{{.Input}}\n<|assistant|>',
 };
@@ -58,7 +57,7 @@ describe('an aikitfile becomes a LocalAI image on a real engine', () => {
   });
 
   it('builds both platforms with byte-exact models, templates, config and image config', async () => {
-    const out = join(await mkdtemp(join(tmpdir(), 'aikit-oci-')), 'image.tar');
+    const out = await ociTarPath('oci');
     const r = await buildx(env, {
       file: join(context, 'aikitfile.yaml'),
       context,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -8,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, localaiStandIn, sha256Hex } from '../fixtures/artifacts.js';
 import { buildRuntimeStandIns, standInBuildArgs } from '../fixtures/runtime-images.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
-import { ROOT, run, type RunResult } from './harness.js';
+import { engineEnv, makeContext, ROOT, run, type RunResult } from './harness.js';
 
-// The same aikitfile on the three engines of ../shared/engine.md gives the same files:
+// The same aikitfile on the three engines of decisions.md#three-engines gives the same files:
 //   modern  Docker 28.5, BuildKit v0.25, containerd store: layers are merged (mergeop)
 //   stable  Docker 26.1, BuildKit v0.13, classic store: mergeop disabled, a copy chain
 //   legacy  Docker 20.10, BuildKit v0.8, no buildx (DOCKER_BUILDKIT=1 docker build): a copy chain
@@ -24,21 +23,12 @@ const modelLocal = fixtureBytes('engines-local.gguf', 128 * 1024);
 const envs = new Map<Engine, NodeJS.ProcessEnv>();
 let server: FixtureServer;
 
-async function engineEnv(engine: Engine): Promise<NodeJS.ProcessEnv> {
+/** Starts a side engine (global setup started modern) and gives it the frontend image. */
+async function startEngine(engine: Engine): Promise<NodeJS.ProcessEnv> {
   if (engine === 'modern') return { ...process.env, ...inject('engine') };
   const up = await run('scripts/engine.sh', ['up'], { env: { ...process.env, ENGINE: engine } });
   if (up.code !== 0) throw new Error(`ENGINE=${engine} scripts/engine.sh up failed:\n${up.output}`);
-  const r = await run(
-    'bash',
-    [
-      '-c',
-      'eval "$(scripts/engine.sh env)" && printf "%s\\0%s\\0%s" "$DOCKER_HOST" "$PATH" "$DOCKER_CONFIG"',
-    ],
-    { env: { ...process.env, ENGINE: engine } },
-  );
-  const [DOCKER_HOST, PATH, DOCKER_CONFIG] = r.stdout.split('\0');
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST, PATH, DOCKER_CONFIG };
-  if (engine === 'legacy') env['DOCKER_BUILDKIT'] = '1';
+  const env = await engineEnv(engine);
   const have = await run('docker', ['image', 'inspect', 'aikit:test'], { env });
   if (have.code !== 0 || !process.env['AIKIT_E2E_REUSE_FRONTEND']) {
     const fe = await run('scripts/frontend-image.sh', ['aikit:test'], { env });
@@ -56,7 +46,7 @@ beforeAll(async () => {
   );
   await Promise.all(
     ENGINES.map(async (e) => {
-      const env = await engineEnv(e);
+      const env = await startEngine(e);
       await buildRuntimeStandIns(env, { engine: e });
       envs.set(e, env);
     }),
@@ -91,13 +81,8 @@ config: |
 `;
 }
 
-async function context(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'aikit-engines-'));
-  await mkdir(join(dir, 'weights'));
-  await writeFile(join(dir, 'weights/engines-local.gguf'), modelLocal);
-  await writeFile(join(dir, 'aikitfile.yaml'), text);
-  return dir;
-}
+const context = (text: string) =>
+  makeContext({ 'aikitfile.yaml': text, 'weights/engines-local.gguf': modelLocal });
 
 /** One build on one engine; `output` is a --output value or `tag:<name>` to store an image. */
 function build(engine: Engine, dir: string, output: string): Promise<RunResult> {

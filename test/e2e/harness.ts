@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,18 +8,27 @@ import { promisify } from 'node:util';
 export const ROOT = resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);
 
-/** The environment that points docker at the project's engine (`scripts/engine.sh env`). */
-export async function engineEnv(): Promise<NodeJS.ProcessEnv> {
+/**
+ * The environment that points docker at one of the project's engines (`scripts/engine.sh env`;
+ * `engine` is its ENGINE, default modern). The legacy engine also gets DOCKER_BUILDKIT=1.
+ */
+export async function engineEnv(engine?: string): Promise<NodeJS.ProcessEnv> {
   const { stdout } = await exec(
     'bash',
     [
       '-c',
-      'eval "$(scripts/engine.sh env)" && printf "%s\\0%s\\0%s" "$DOCKER_HOST" "$PATH" "${DOCKER_CONFIG:-}"',
+      'eval "$(scripts/engine.sh env)" && printf "%s\\0%s\\0%s\\0%s" "$DOCKER_HOST" "$PATH" "${DOCKER_CONFIG:-}" "${DOCKER_BUILDKIT:-}"',
     ],
-    { cwd: ROOT },
+    { cwd: ROOT, env: engine ? { ...process.env, ENGINE: engine } : process.env },
   );
-  const [DOCKER_HOST, PATH, DOCKER_CONFIG] = stdout.split('\0');
-  return { ...process.env, DOCKER_HOST, PATH, ...(DOCKER_CONFIG ? { DOCKER_CONFIG } : {}) };
+  const [DOCKER_HOST, PATH, DOCKER_CONFIG, DOCKER_BUILDKIT] = stdout.split('\0');
+  return {
+    ...process.env,
+    DOCKER_HOST,
+    PATH,
+    ...(DOCKER_CONFIG ? { DOCKER_CONFIG } : {}),
+    ...(DOCKER_BUILDKIT ? { DOCKER_BUILDKIT } : {}),
+  };
 }
 
 export interface RunResult {
@@ -86,15 +96,46 @@ export function buildx(env: NodeJS.ProcessEnv, o: BuildOptions): Promise<RunResu
   return run('docker', buildxArgs(o), { env });
 }
 
-/** A fresh build context directory with the given files. */
+/** A fresh build context directory with the given files (names may hold folders). */
 export async function makeContext(files: Record<string, string | Buffer>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'aikit-e2e-'));
   for (const [name, body] of Object.entries(files)) {
     const path = join(dir, name);
-    await (await import('node:fs/promises')).mkdir(join(path, '..'), { recursive: true });
+    await mkdir(join(path, '..'), { recursive: true });
     await writeFile(path, body);
   }
   return dir;
+}
+
+/** Where a build can write an OCI layout tarball (`--output type=oci,dest=…`): a fresh folder. */
+export async function ociTarPath(label: string): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), `aikit-${label}-`)), 'image.tar');
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Waits until something accepts connections on 127.0.0.1:port (5 s at most). */
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolveOk) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolveOk(true)));
+      s.once('error', () => resolveOk(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
 
 export async function fixtureCounts(fixtureUrl: string): Promise<Record<string, number>> {

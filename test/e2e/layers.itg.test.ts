@@ -1,17 +1,15 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, localaiStandIn, sha256Hex } from '../fixtures/artifacts.js';
 import { buildRuntimeStandIns, standInBuildArgs } from '../fixtures/runtime-images.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
 import { startRegistry } from '../fixtures/registry.js';
-import { buildx } from './harness.js';
+import { buildx, makeContext } from './harness.js';
+import { untar } from './oci.js';
 
-// Decision D12 on a real engine: one layer per model file, templates and config in one small
+// decisions.md#d12 on a real engine: one layer per model file, templates and config in one small
 // layer, runtime layers apart; and what that buys: after a template edit, pushing the rebuilt
 // image to a registry uploads almost nothing and every model layer keeps its digest.
 
@@ -64,13 +62,7 @@ config: |
 `;
 }
 
-async function context(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'aikit-layers-'));
-  await mkdir(join(dir, 'weights'));
-  await writeFile(join(dir, 'weights/layers-b.gguf'), modelB);
-  await writeFile(join(dir, 'aikitfile.yaml'), text);
-  return dir;
-}
+const context = (text: string) => makeContext({ 'aikitfile.yaml': text, 'weights/layers-b.gguf': modelB });
 
 interface Layer {
   digest: string;
@@ -96,31 +88,11 @@ async function ociLayers(path: string): Promise<Layer[]> {
   for (const l of doc.layers ?? []) {
     const entries = await untar(gunzipSync(blobs.get(l.digest)!));
     const files = entries
-      .filter((e) => e.type !== 'directory')
+      .filter((e) => e.header.type !== 'directory')
       .map((e) => e.name.replace(/^\.?\//, ''))
       .sort();
     out.push({ digest: l.digest, size: l.size, files });
   }
-  return out;
-}
-
-async function untar(buf: Buffer): Promise<{ name: string; type: string; data: Buffer }[]> {
-  const out: { name: string; type: string; data: Buffer }[] = [];
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (h, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        out.push({ name: h.name, type: h.type ?? 'file', data: Buffer.concat(chunks) });
-        next();
-      });
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  Readable.from(buf).pipe(extract);
-  await done;
   return out;
 }
 
@@ -136,7 +108,7 @@ function table(title: string, layers: Layer[]): string {
   return `${title}\n${rows.join('\n')}`;
 }
 
-describe('layers (D12)', () => {
+describe('layers (decisions.md#d12)', () => {
   it.each([
     ['CPU', ''],
     ['CUDA', 'cuda'],

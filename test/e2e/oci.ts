@@ -37,7 +37,8 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
-async function untar(buf: Buffer): Promise<{ name: string; header: tar.Header; data: Buffer }[]> {
+/** Every entry of a tarball, in order, with its header and content. */
+export async function untar(buf: Buffer): Promise<{ name: string; header: tar.Header; data: Buffer }[]> {
   const out: { name: string; header: tar.Header; data: Buffer }[] = [];
   const extract = tar.extract();
   const done = new Promise<void>((resolve, reject) => {
@@ -136,4 +137,11 @@ function applyEntry(files: Map<string, FileEntry>, h: tar.Header, data: Buffer):
     data,
     ...(h.linkname ? { linkname: h.linkname } : {}),
   });
+}
+
+/** One file of an image's merged filesystem; fails naming the files there are. */
+export function imageFile(img: PlatformImage, path: string): FileEntry {
+  const f = img.files.get(path);
+  if (!f) throw new Error(`${img.platform}: ${path} missing; have ${[...img.files.keys()].join(', ')}`);
+  return f;
 }

@@ -1,13 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
-import { buildx, buildxArgs, makeContext, ROOT, run, serveFixture } from './harness.js';
+import { buildx, buildxArgs, makeContext, ociTarPath, ROOT, run, serveFixture } from './harness.js';
 import { readOciTar } from './oci.js';
 
 // Issue 7: load, cancellation and reproducibility on a real engine.
@@ -26,7 +24,7 @@ describe('under load', () => {
       const url = await serveFixture(fixtureUrl, `/load/${runId}/m${i}.gguf`, body);
       const text = aikitfile(`m${i}`, url, sha256Hex(body), `  # build ${i}\n`);
       const ctx = await makeContext({ 'aikitfile.yaml': text });
-      const tar = join(await mkdtemp(join(tmpdir(), 'aikit-load-')), 'image.tar');
+      const tar = await ociTarPath('load');
       const r = await buildx(env, {
         file: join(ctx, 'aikitfile.yaml'),
         context: ctx,
@@ -101,7 +99,7 @@ describe('a build cancelled mid-download', () => {
     expect((await run('docker', ['image', 'inspect', tag], { env })).code).not.toBe(0);
 
     slow = false;
-    const tar = join(await mkdtemp(join(tmpdir(), 'aikit-cancel-')), 'image.tar');
+    const tar = await ociTarPath('cancel');
     const again = await buildx(env, {
       file: join(ctx, 'aikitfile.yaml'),
       context: ctx,
@@ -122,7 +120,7 @@ describe('reproducibility', () => {
     });
     const digests: string[][] = [];
     for (let i = 0; i < 2; i++) {
-      const tar = join(await mkdtemp(join(tmpdir(), 'aikit-repro-')), 'image.tar');
+      const tar = await ociTarPath('repro');
       const r = await buildx(env, {
         file: join(ctx, 'aikitfile.yaml'),
         context: ctx,

@@ -1,5 +1,3 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
@@ -10,15 +8,15 @@ import {
   standInFiles,
 } from '../fixtures/runtime-images.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
-import { buildx } from './harness.js';
-import { readOciTar, type PlatformImage } from './oci.js';
+import { buildx, makeContext } from './harness.js';
+import { imageFile, readOciTar, type PlatformImage } from './oci.js';
 
 // CUDA, Apple Silicon, ROCm and Python-backend images built on a real engine from stand-ins of
 // every catalog artifact, then inspected: files, env, labels. Nothing runs (no GPU here).
 
 const env = { ...process.env, ...inject('engine') };
 const model = fixtureBytes('runtimes-model.gguf', 96 * 1024);
-// A LocalAI stand-in per release and arch, so a test sees which release an image got (D13).
+// A LocalAI stand-in per release and arch, so a test sees which release an image got (decisions.md#d13).
 const localai = (version: string, arch: string) =>
   Buffer.concat([
     Buffer.from(`#!/bin/sh\necho local-ai ${version} ${arch}\n`),
@@ -77,8 +75,7 @@ async function build(
   platforms: string[],
   o: { backend?: string; args?: Record<string, string> } = {},
 ): Promise<{ code: number; output: string; images: PlatformImage[] }> {
-  const dir = await mkdtemp(join(tmpdir(), 'aikit-runtimes-'));
-  await writeFile(join(dir, 'aikitfile.yaml'), aikitfile(runtime, o.backend));
+  const dir = await makeContext({ 'aikitfile.yaml': aikitfile(runtime, o.backend) });
   const out = join(dir, 'image.tar');
   const r = await buildx(env, {
     file: join(dir, 'aikitfile.yaml'),
@@ -90,11 +87,7 @@ async function build(
   return { code: r.code, output: r.output, images: r.code === 0 ? await readOciTar(out) : [] };
 }
 
-function file(img: PlatformImage, path: string): Buffer {
-  const e = img.files.get(path);
-  if (!e) throw new Error(`${img.platform}: ${path} missing; have ${[...img.files.keys()].join(', ')}`);
-  return e.data;
-}
+const file = (img: PlatformImage, path: string) => imageFile(img, path).data;
 
 /** Every file of a stand-in backend landed under /backends/<dir>/ with its mode. */
 function expectBackend(
@@ -134,7 +127,7 @@ function expectModelFiles(img: PlatformImage) {
 }
 
 describe('runtime images from stand-in artifacts', () => {
-  it('cuda: the CUDA and CPU llama-cpp backends on amd64, the CPU image on arm64 (D8)', async () => {
+  it('cuda: the CUDA and CPU llama-cpp backends on amd64, the CPU image on arm64 (decisions.md#d8)', async () => {
     const { code, output, images } = await build('cuda', ['linux/amd64', 'linux/arm64']);
     expect(code, output).toBe(0);
     const amd = images.find((i) => i.platform === 'linux/amd64')!;
@@ -171,7 +164,7 @@ describe('runtime images from stand-in artifacts', () => {
     expect(arm.config.config['Env']).toEqual(BASE_ENV);
     expect(labels(arm)['ai.kaito.aikit.runtime']).toBe('cpu');
 
-    // The same model file is the same layer blob on both platforms (D12).
+    // The same model file is the same layer blob on both platforms (decisions.md#d12).
     const modelLayer = (img: PlatformImage) =>
       img.layers.filter((l) => l.size > 90 * 1024).map((l) => l.digest);
     expect(modelLayer(amd)).toHaveLength(1);

@@ -36,10 +36,14 @@ interface ChatAnswer {
   };
 }
 
+// The router relays a model's answer and then closes the connection, though the answer's headers
+// announce keep-alive: a pooled client that sends its next request on that connection within
+// milliseconds gets "other side closed" (website/docs/llama-server.md). Asking for the close
+// keeps each relayed answer off the pool.
 async function chat(base: string, model: string): Promise<ChatAnswer> {
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', connection: 'close' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 8 }),
     signal: AbortSignal.timeout(60_000),
   });

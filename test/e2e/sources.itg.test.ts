@@ -1,14 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { startRegistry } from '../fixtures/registry.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
-import { buildx, makeContext, ROOT, serveFixture } from './harness.js';
-import { readOciTar, type PlatformImage } from './oci.js';
+import { buildx, freePort, makeContext, ociTarPath, ROOT, serveFixture, waitForPort } from './harness.js';
+import { imageFile, readOciTar, type PlatformImage } from './oci.js';
 
 const fixtureUrl = inject('fixtureUrl');
 const env = { ...process.env, ...inject('engine') };
@@ -18,29 +17,23 @@ const httpModel = fixtureBytes('tiny-http.gguf', 64 * 1024);
 async function buildToOci(
   opts: Parameters<typeof buildx>[1],
 ): Promise<{ image: PlatformImage; tar: string; output: string }> {
-  const tar = join(await mkdtemp(join(tmpdir(), 'aikit-src-')), 'image.tar');
+  const tar = await ociTarPath('src');
   const r = await buildx(env, { ...opts, output: `type=oci,dest=${tar}` });
   expect(r.code, r.output).toBe(0);
   const [image] = await readOciTar(tar);
   return { image: image!, tar, output: r.output };
 }
 
-const file = (img: PlatformImage, p: string) => {
-  const f = img.files.get(p);
-  if (!f) throw new Error(`${p} missing; have ${[...img.files.keys()].join(', ')}`);
-  return f;
-};
-
 describe('model sources on a real engine', () => {
-  it('--build-arg model= replaces models and config (reference §2.4)', async () => {
+  it('--build-arg model= replaces models and config (decisions.md#build-args)', async () => {
     const ctx = await makeContext({});
     const { image } = await buildToOci({
       file: join(ROOT, 'test/aikitfile-args.yaml'),
       context: ctx,
       buildArgs: { ...artifactArgs, model: `${fixtureUrl}/models/tiny-http.gguf` },
     });
-    expect(file(image, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
-    expect(file(image, 'config.yaml').data.toString()).toBe(
+    expect(imageFile(image, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
+    expect(imageFile(image, 'config.yaml').data.toString()).toBe(
       '\n- name: tiny-http.gguf\n  backend: llama\n  parameters:\n    model: tiny-http.gguf',
     );
   });
@@ -51,11 +44,11 @@ describe('model sources on a real engine', () => {
       '/remote/aikitfile.yaml',
       `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: remote\n    source: ${fixtureUrl}/models/tiny-http.gguf\n    sha256: ${sha256Hex(httpModel)}\n`,
     );
-    const tar = join(await mkdtemp(join(tmpdir(), 'aikit-remote-')), 'image.tar');
+    const tar = await ociTarPath('remote');
     const r = await buildx(env, { context: url, buildArgs: artifactArgs, output: `type=oci,dest=${tar}` });
     expect(r.code, r.output).toBe(0);
     const [image] = await readOciTar(tar);
-    expect(file(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
+    expect(imageFile(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
   });
 
   it('builds from a git context (git daemon on loopback), -f relative to #ref:subdir', async () => {
@@ -96,7 +89,7 @@ describe('model sources on a real engine', () => {
       });
       expect(r.code, r.output).toBe(0);
       const [image] = await readOciTar(tar);
-      expect(file(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
+      expect(imageFile(image!, 'models/tiny-http.gguf').data.equals(httpModel)).toBe(true);
     } finally {
       daemon.kill();
     }
@@ -147,7 +140,7 @@ models:
       AIKIT_HF_ENDPOINT: `${fixtureUrl}/hf`,
       AIKIT_HF_TOKEN_SECRET: 'hf-token',
     };
-    const tar = join(await mkdtemp(join(tmpdir(), 'aikit-hf-')), 'image.tar');
+    const tar = await ociTarPath('hf');
     const r = await buildx(
       { ...env, AIKIT_TEST_HF_AUTH: bearer },
       {
@@ -161,9 +154,9 @@ models:
     expect(r.code, r.output).toBe(0);
 
     const [image] = await readOciTar(tar);
-    expect(file(image!, 'models/tiny-Q4.gguf').data.equals(weights)).toBe(true);
-    expect(file(image!, 'models/acme/whole/w/weights.gguf').data.equals(weights)).toBe(true);
-    expect(file(image!, 'models/acme/whole/config.json').data.equals(small)).toBe(true);
+    expect(imageFile(image!, 'models/tiny-Q4.gguf').data.equals(weights)).toBe(true);
+    expect(imageFile(image!, 'models/acme/whole/w/weights.gguf').data.equals(weights)).toBe(true);
+    expect(imageFile(image!, 'models/acme/whole/config.json').data.equals(small)).toBe(true);
     expect(image!.files.has('models/acme/whole/.gitattributes')).toBe(false);
 
     // The token is nowhere: not in any blob of the image (layers, config, history), not in what
@@ -290,8 +283,8 @@ models:
       context: ctx,
       buildArgs: artifactArgs,
     });
-    expect(file(image, 'models/tinyllama').data.equals(weights)).toBe(true);
-    expect(file(image, 'models/generic').data.equals(weights)).toBe(true);
+    expect(imageFile(image, 'models/tinyllama').data.equals(weights)).toBe(true);
+    expect(imageFile(image, 'models/generic').data.equals(weights)).toBe(true);
   });
 
   it('pulls a generic OCI artifact pushed to a real loopback registry (Debian docker-registry)', async () => {
@@ -331,7 +324,7 @@ models:
         context: ctx,
         buildArgs: artifactArgs,
       });
-      expect(file(image, 'models/pushed').data.equals(weights)).toBe(true);
+      expect(imageFile(image, 'models/pushed').data.equals(weights)).toBe(true);
     } finally {
       await registry.stop();
     }
@@ -345,7 +338,7 @@ models:
       'models/nested/local-model.gguf': small,
       'models/nested/unselected-model.gguf': fixtureBytes('decoy', 32 * 1024 * 1024),
     });
-    const tar = join(await mkdtemp(join(tmpdir(), 'aikit-local-')), 'image.tar');
+    const tar = await ociTarPath('local');
     const r = await buildx(env, {
       file: join(ctx, 'aikitfile.yaml'),
       context: ctx,
@@ -359,7 +352,7 @@ models:
     expect(transferred).toBeGreaterThan(0);
     expect(transferred).toBeLessThan(1024 * 1024);
     const [image] = await readOciTar(tar);
-    expect(file(image!, 'models/local-model.gguf').data.equals(small)).toBe(true);
+    expect(imageFile(image!, 'models/local-model.gguf').data.equals(small)).toBe(true);
     expect([...image!.files.keys()].some((k) => k.includes('unselected'))).toBe(false);
   });
 });
@@ -381,28 +374,4 @@ function contextTransferBytes(rawjson: string, vertexName: string): number {
   for (const s of statuses)
     if (digests.has(s.vertex) && s.id.startsWith('transferring')) max = Math.max(max, s.current ?? 0);
   return max;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }

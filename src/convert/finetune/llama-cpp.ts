@@ -17,6 +17,7 @@ import { AikitError } from '../../util/errors.js';
 import { modelFiles } from '../models.js';
 import { redactUrl } from '../naming.js';
 import { PREPARE_PROGRAM, PREPARE_SCRIPT } from './prepare-text.js';
+import { LLAMA_CPP_FULL_IMAGE, LLAMA_CPP_FULL_IMAGE_ARG } from './args.js';
 import type { FinetuneOptions, FinetuneResult } from './options.js';
 
 // target llama-cpp: full fine-tuning on CPU with llama.cpp's own trainer. Four steps, each in the
@@ -27,10 +28,6 @@ import type { FinetuneOptions, FinetuneResult } from './options.js';
 //   result   the /out mount of the last step: a scratch filesystem holding just the model file,
 //            for `--output type=local,dest=<dir>`
 
-/** llama.cpp's image with every tool (llama-finetune, llama-quantize, python3): its `full` variant. */
-export const LLAMA_CPP_FULL_IMAGE = 'ghcr.io/ggml-org/llama.cpp:full-b11347';
-/** The build-arg that replaces it (a mirror, or an image of the same layout). */
-export const LLAMA_CPP_FULL_IMAGE_ARG = 'AIKIT_LLAMA_CPP_FULL_IMAGE';
 // The tools are in /app, next to the shared libraries they load, in llama.cpp's images.
 const APP = '/app';
 const PYTHON = '/usr/bin/python3';

@@ -1,6 +1,12 @@
 import { copy, image, mkfile, scratch, type RunMount, type RunOptions, type State } from '../../llb/index.js';
 import type { FinetuneSpec } from '../../aikitfile/index.js';
 import type { Issue } from '../../util/errors.js';
+import {
+  DEFAULT_CDI_DEVICE,
+  UNSLOTH_BASE_IMAGE,
+  UNSLOTH_BASE_IMAGE_ARG,
+  UNSLOTH_CDI_DEVICE_ARG,
+} from './args.js';
 import type { FinetuneOptions, FinetuneResult } from './options.js';
 import { UNSLOTH_REQUIREMENTS, UNSLOTH_VERSION } from './unsloth-requirements.js';
 import {
@@ -21,15 +27,6 @@ import {
 // nothing extra. On older engines the steps run with security mode insecure, the reference's
 // earlier route: the engine's default runtime must be nvidia, and the build needs
 // `--allow security.insecure` (and a builder started with that entitlement).
-
-/** The CUDA development image the steps run in (the reference's, pinned by digest). */
-export const UNSLOTH_BASE_IMAGE =
-  'nvcr.io/nvidia/cuda:12.6.3-devel-ubuntu22.04@sha256:d49bb8a4ff97fb5fe477947a3f02aa8c0a53eae77e11f00ec28618a0bcaa2ad1';
-/** The build-arg that replaces it (a mirror, or an image with the same layout). */
-export const UNSLOTH_BASE_IMAGE_ARG = 'AIKIT_UNSLOTH_BASE_IMAGE';
-/** The build-arg that names the CDI device of the GPU steps (default all GPUs). */
-export const UNSLOTH_CDI_DEVICE_ARG = 'AIKIT_CDI_DEVICE';
-const DEFAULT_CDI_DEVICE = 'nvidia.com/gpu=all';
 
 const VENV = '/opt/aikit-venv';
 const LOCK_DIR = '/aikit-lock';

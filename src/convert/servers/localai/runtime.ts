@@ -32,7 +32,7 @@ export interface RuntimeImage {
 /** The runtime half of an image: its base, its layers and its config. */
 export interface RuntimeParts {
   base: State;
-  /** The LocalAI binary, then each backend: separate layers (D12). */
+  /** The LocalAI binary, then each backend: separate layers (decisions.md#d12). */
   layers: Layer[];
   image: RuntimeImage;
 }
@@ -119,13 +119,13 @@ export function runtimeParts(plan: LocalAIPlan, opts: PartsOptions): RuntimePart
 
 /**
  * LocalAI's metadata.json for a backend directory, byte for byte as the reference writes it
- * (runtime-catalog.md §2.3: Go's two-space MarshalIndent, no trailing newline).
+ * (decisions.md#backend-metadata: Go's two-space MarshalIndent, no trailing newline).
  */
 export function backendMetadata(alias: string, name: string): string {
   return JSON.stringify({ alias, name, gallery_url: GALLERY_URL }, null, 2);
 }
 
-/** The env entries a runtime adds after PATH and CONFIG_FILE (D8: CUDA env only with CUDA). */
+/** The env entries a runtime adds after PATH and CONFIG_FILE (decisions.md#d8: CUDA env only with CUDA). */
 export function runtimeEnv(plan: LocalAIPlan, cudaFromBase: boolean): string[] {
   switch (plan.runtime) {
     case 'cuda':
@@ -134,7 +134,7 @@ export function runtimeEnv(plan: LocalAIPlan, cudaFromBase: boolean): string[] {
       return [...RUNTIME_ENV.applesilicon];
     case 'rocm':
       return [...RUNTIME_ENV.rocm];
-    default:
+    case '':
       return [];
   }
 }
