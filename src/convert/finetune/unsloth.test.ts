@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dumpDefinition, marshal, parsePlatform } from '../../llb/index.js';
+import { marshal, parsePlatform } from '../../llb/index.js';
+import { decodedOps, type DecodedExec, type DecodedFile } from '../../../test/unit/decoded-ops.js';
 import { loadAikitfile, type FinetuneSpec } from '../../aikitfile/index.js';
 import { convertFinetune, UNSLOTH_BASE_IMAGE, UNSLOTH_CDI_DEVICE_ARG } from './index.js';
 import { UNSLOTH_REQUIREMENTS } from './unsloth-requirements.js';
@@ -8,31 +9,26 @@ const platform = parsePlatform('linux/amd64');
 const H =
   'apiVersion: v1alpha1\nbaseModel: unsloth/llama\ndatasets: [{source: yahma/alpaca-cleaned, type: alpaca}]\n';
 
-type Op = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 function graph(yaml: string, opts: { cdiDevices?: boolean; buildArgs?: Record<string, string> } = {}) {
   const spec = loadAikitfile(yaml, 'f.yaml').spec as FinetuneSpec;
   const result = convertFinetune(spec, { platform, ...opts });
-  const dump = dumpDefinition(marshal(result.state, { platform }));
-  const execs = dump
-    .filter((e) => (e.Op as Op)['exec'])
-    .map((e) => ({ ...(e.Op as Op)['exec'], caps: Object.keys(e.OpMetadata['caps'] as object) }));
-  const files = dump.filter((e) => (e.Op as Op)['file']).map((e) => (e.Op as Op)['file']);
-  const gpu = execs.filter((e) => e.meta.args.join(' ').includes('nvidia-smi'));
-  return { result, dump, execs, files, gpu };
+  const decoded = decodedOps(marshal(result.state, { platform }));
+  const gpu = decoded.execs.filter((e) => e.meta.args.join(' ').includes('nvidia-smi'));
+  return { result, ...decoded, gpu };
 }
-const cacheIds = (e: Op) =>
-  e.mounts.filter((m: Op) => m.mountType === 'CACHE').map((m: Op) => [m.dest, m.cacheOpt.ID]);
+const cacheIds = (e: DecodedExec) =>
+  e.mounts.filter((m) => m.mountType === 'CACHE').map((m) => [m.dest, m.cacheOpt?.ID]);
+const lastCopy = (files: DecodedFile[]) => files.at(-1)!.actions[0]!.copy;
 
 describe('target unsloth', () => {
   it('has the reference shape: OS packages, hash-locked Python packages, train, export, copy to scratch', () => {
-    const { execs, gpu, result, dump } = graph(H);
+    const { execs, gpu, result, sources, files } = graph(H);
     expect(execs).toHaveLength(4);
     expect(gpu.map((e) => e.meta.args.at(-1)!.split(' ').at(-1))).toEqual(['train', 'export']);
     expect(result.file).toBe('aikit-model-q4_k_m.gguf');
-    const image = dump.find((e) => String((e.Op as Op)['source']?.identifier).startsWith('docker-image://'));
-    expect((image!.Op as Op)['source'].identifier).toBe(`docker-image://${UNSLOTH_BASE_IMAGE}`);
-    const last = dump.at(-2)!.Op as Op;
-    expect(last['file'].actions[0].copy).toMatchObject({
+    const images = sources.filter((x) => x.identifier.startsWith('docker-image://'));
+    expect(images.map((x) => x.identifier)).toEqual([`docker-image://${UNSLOTH_BASE_IMAGE}`]);
+    expect(lastCopy(files)).toMatchObject({
       src: '/aikit-out/model/*.gguf',
       dest: '/aikit-model-q4_k_m.gguf',
       allowWildcard: true,
@@ -95,19 +91,19 @@ describe('target unsloth', () => {
   it('mounts the plan, so a setting changes the GPU steps and not the installs', () => {
     const a = graph(H);
     const b = graph(`${H}config: {unsloth: {maxSteps: 10}}\n`);
-    expect(a.dump.map((e) => e.Digest).slice(0, 4)).toEqual(b.dump.map((e) => e.Digest).slice(0, 4));
+    expect(a.digests.slice(0, 4)).toEqual(b.digests.slice(0, 4));
     const plan = (g: ReturnType<typeof graph>) =>
-      g.files.map((f) => f.actions[0].mkfile).find((m) => m?.path === '/config.json');
-    expect(JSON.parse(plan(b).data).config.unsloth.maxSteps).toBe(10);
-    expect(a.dump.at(-1)!.Digest).not.toBe(b.dump.at(-1)!.Digest);
+      g.files.map((f) => f.actions[0]!.mkfile).find((m) => m?.path === '/config.json')!;
+    const parsed = JSON.parse(plan(b).data) as { config: { unsloth: { maxSteps: number } } };
+    expect(parsed.config.unsloth.maxSteps).toBe(10);
+    expect(a.digests.at(-1)).not.toBe(b.digests.at(-1));
   });
 
   it('exports an adapter directory without an export step', () => {
-    const { gpu, result, dump } = graph(`${H}output: {format: adapter, name: lora}\n`);
+    const { gpu, result, files } = graph(`${H}output: {format: adapter, name: lora}\n`);
     expect(gpu).toHaveLength(1);
     expect(result.file).toBe('lora');
-    const last = dump.at(-2)!.Op as Op;
-    expect(last['file'].actions[0].copy).toMatchObject({
+    expect(lastCopy(files)).toMatchObject({
       src: '/aikit-trained-model',
       dest: '/lora/',
       dirCopyContents: true,

@@ -4,10 +4,10 @@ import {
   startFakeBridge,
   type FakeBridge,
   type FakeBridgeOptions,
-} from '../test/unit/fake-bridge.js';
-import { buildAikit } from './frontend.js';
-import { runFrontend } from './gateway/index.js';
-import { decodeDefinition, dumpDefinition, encodeDefinition, type Definition } from './llb/index.js';
+} from '../../test/unit/fake-bridge.js';
+import { buildAikit } from '../frontend.js';
+import { runFrontend } from '../gateway/index.js';
+import { decodeDefinition, dumpDefinition, encodeDefinition, type Definition } from '../llb/index.js';
 
 // The frontend's fine-tune path over a fake LLBBridge: the target comes from --target, else the
 // file; the GPU route follows the engine's caps.
