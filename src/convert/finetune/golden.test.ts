@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { dumpDefinition, marshal, parsePlatform } from '../../llb/index.js';
 import { loadAikitfile, type FinetuneSpec } from '../../aikitfile/index.js';
 import { expectGolden } from '../../../test/fixtures/golden.js';
