@@ -42,7 +42,7 @@ datasets:
     loader: {type: text, checksum: "sha256:${sha256(text)}"}
 config:
   llamaCpp:
-    epochs: 2
+    epochs: 1
     contextSize: 256
     learningRate: 0.001
 output:
