@@ -81,6 +81,11 @@ frontend-image: engine-up
 demo:
 	npx tsx scripts/demo.ts
 
+# Fine-tune the tiny test model on CPU (target llama-cpp), then build, run and ask a llama-server image of it.
+.PHONY: finetune-demo
+finetune-demo:
+	npx tsx scripts/finetune-demo.ts
+
 # The published name of models/$(MODEL).yaml (models/images.json), first tag.
 MODEL_IMAGE = $(shell node -p "const m = require('./models/images.json'); const e = m.models['$(MODEL)']; e ? m.registry + (m.runtimePaths['$(RUNTIME)'] ?? '') + '/' + e.image + ':' + e.tags[0] : 'invalid'")
 

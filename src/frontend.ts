@@ -7,6 +7,7 @@ import {
 } from './convert/index.js';
 import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './frontend/check.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
+import { buildFinetune } from './frontend/finetune.js';
 import { answerSubrequest } from './frontend/subrequests.js';
 import {
   readBuildFile,
@@ -44,12 +45,14 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
   const { opts } = ctx;
   const policy = checkPolicy(opts.buildArgs);
   const warned: Issue[] = [];
-  const { spec, locate, platforms, artifacts, settings } = await checkBuild(ctx, file, async (found) => {
+  const checked = await checkBuild(ctx, file, async (found) => {
     const kept = keptWarnings(policy, found);
     warned.push(...kept);
     await sendWarnings(ctx, kept, file.vertex, source);
   });
   if (policy.error && warned.length > 0) throw warningsAsError(warned, file.filename);
+  if (checked.kind === 'finetune') return buildFinetune(ctx, checked.spec, checked.locate, file, source);
+  const { spec, locate, platforms, artifacts, settings } = checked;
   const fetcher = engineMetadataFetcher(ctx, file.filename, locate);
   const metadata = await readMetadata(spec, settings, fetcher);
   const shared: SharedOptions = {

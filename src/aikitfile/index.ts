@@ -12,13 +12,18 @@ export {
   DATASET_TYPES,
   FINETUNE_TARGETS,
   LLAMA_SERVER_MODEL_FIELDS,
+  LOADER_TYPES,
+  OBJECTIVE_TYPES,
+  OUTPUT_FORMATS,
   RUNTIMES,
   SERVERS,
 } from './schema.js';
-export type { Dataset, UnslothConfig } from './schema.js';
+export type { Dataset, DatasetLoader, LlamaCppTrainConfig, UnslothConfig } from './schema.js';
 export type {
   AikitSpec,
   Backend,
+  FinetuneObjective,
+  FinetuneOutput,
   FinetuneSpec,
   HttpSource,
   HuggingFaceSource,

@@ -44,7 +44,15 @@ describe('aikitJsonSchema', () => {
     ['bad runtime', 'apiVersion: v1alpha1\nruntime: avx2\n', false],
     ['bad sha256', 'apiVersion: v1alpha1\nmodels: [{name: m, source: m.gguf, sha256: abc}]\n', false],
     ['template missing', 'apiVersion: v1alpha1\nmodels: [{name: m, source: m.gguf, promptTemplates: [{name: chat}]}]\n', false],
-    ['two datasets', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca}, {source: e/f, type: alpaca}]\n', false],
+    ['two datasets', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca}, {source: e/f, type: messages}]\n', true],
+    ['dpo', 'apiVersion: v1alpha1\nbaseModel: a/b\nobjective: {type: dpo, beta: 0.2, lossType: sigmoid, maxPromptLength: 256}\ndatasets: [{source: c/d, type: preference, loader: {type: huggingface, split: train_prefs, revision: 0123456789abcdef0123456789abcdef01234567}}]\n', true],
+    ['llama-cpp', 'apiVersion: v1alpha1\ntarget: llama-cpp\nbaseModel: m.gguf\ndatasets: [{source: "https://h.io/d.jsonl", type: text, loader: {type: json, checksum: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}]\nconfig: {llamaCpp: {epochs: 2}}\noutput: {quantize: q8_0}\n', true],
+    ['adapter', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca}]\noutput: {format: adapter, name: lora}\n', true],
+    ['no datasets', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: []\n', false],
+    ['unknown loader', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca, loader: {type: arrow}}]\n', false],
+    ['split expression', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca, loader: {type: huggingface, split: "train[:10%]"}}]\n', false],
+    ['short revision', 'apiVersion: v1alpha1\nbaseModel: a/b\ndatasets: [{source: c/d, type: alpaca, loader: {type: huggingface, revision: main}}]\n', false],
+    ['dpo loss', 'apiVersion: v1alpha1\nbaseModel: a/b\nobjective: {type: dpo, lossType: hinge}\ndatasets: [{source: c/d, type: preference}]\n', false],
   ])('editors and the build see %s as valid=%s', (_title, yaml, valid) => {
     const data = parse(yaml) as Record<string, unknown>;
     expect(schemaErrors(aikitfileKind(data), data).length === 0).toBe(valid);

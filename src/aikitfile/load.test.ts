@@ -110,7 +110,7 @@ describe('every rule reports one located error', () => {
   ["ls-preset-dest", L + "models: [{name: m, source: presets.ini}]\n", "DUPLICATE_DESTINATION", "model file /models/presets.ini is also written by the llama-server preset", "models[0].source", "3:28"],
   ["ft-nodata", H + "baseModel: x/y\n", "NO_DATASETS", "no datasets defined", "", "1:1"],
   ["ft-emptydata", H + "baseModel: x/y\ndatasets: []\n", "NO_DATASETS", "no datasets defined", "datasets", "3:11"],
-  ["ft-2data", H + "baseModel: x/y\ndatasets:\n  - {source: a/b, type: alpaca}\n  - {source: c/d, type: alpaca}\n", "TOO_MANY_DATASETS", "only one dataset is supported at this time", "datasets", "4:3"],
+  ["ft-2data", H + "baseModel: x/y\ndatasets:\n  - {source: a/b, type: alpaca}\n  - {source: c/d, type: prompt-completion}\n", "INCOMPATIBLE_DATASETS", "dataset type \"prompt-completion\" (completion-only) cannot be combined with datasets[0] type \"alpaca\" (full-sequence)", "datasets[1].type", "5:25"],
   ["ft-type", H + "baseModel: x/y\ndatasets: [{source: a/b, type: alpac}]\n", "UNSUPPORTED_DATASET_TYPE", "dataset type \"alpac\" is not supported (did you mean \"alpaca\"?)", "datasets[0].type", "3:32"],
   ["ft-nobase", H + "datasets: [{source: a/b, type: alpaca}]\n", "MISSING_KEY", "missing required key \"baseModel\"", "", "1:1"],
   ["ft-target", F + "target: axolotl\n", "UNSUPPORTED_TARGET", "target \"axolotl\" is not supported", "target", "4:9"],
@@ -513,9 +513,11 @@ describe('sample aikitfiles', () => {
       apiVersion: 'v1alpha1',
       target: 'unsloth',
       baseModel: 'unsloth/llama',
+      objective: { type: 'sft' },
       datasets: [{ source: 'yahma/alpaca-cleaned', type: 'alpaca' }],
       config: {
         unsloth: {
+          loss: 'all',
           packing: false,
           maxSeqLength: 2048,
           loadIn4bit: true,
@@ -530,8 +532,9 @@ describe('sample aikitfiles', () => {
           lrSchedulerType: 'linear',
           seed: 0,
         },
+        llamaCpp: { epochs: 1, contextSize: 256, learningRate: 0.00001, threads: 0 },
       },
-      output: { quantize: 'q4_k_m', name: 'model' },
+      output: { format: 'gguf', quantize: 'q4_k_m', name: 'model' },
     });
   });
 

@@ -18,6 +18,7 @@ import { parseModelSource } from './sources.js';
 import { didYouMean } from './suggest.js';
 import type { AikitSpec, FinetuneSpec, InferenceSpec, LoadedSpec, LoadOptions } from './types.js';
 import { validateFinetune, validateInference, type ValidateContext } from './validate.js';
+import { DEFAULT_LEARNING_RATE, DPO_DEFAULTS } from './finetune.js';
 
 // Top-level keys that only the other kind of aikitfile has, for the unknown-key hint.
 const OTHER_KIND: Record<AikitfileKind, { kind: string; keys: readonly string[]; why: string }> = {
@@ -109,7 +110,8 @@ export function loadAikitfile(text: string, filename: string, opts: LoadOptions 
       );
     }
     warnIgnoredBuildArgs(opts.buildArgs, r);
-    validateFinetune(checked, ctx);
+    const fileTarget = typeof checked['target'] === 'string' ? checked['target'] : undefined;
+    validateFinetune(checked, ctx, (target || fileTarget) ?? 'unsloth');
     reportLengths(lengths, r);
     if (r.errorCount > 0) return fail();
     // The shape is valid, so zod only fills in the defaults.
@@ -188,14 +190,39 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
 
 // `target` was checked against FINETUNE_TARGETS by the caller.
 function finetuneSpec(raw: RawFinetune, target: string | undefined): FinetuneSpec {
+  // decisions.md#d14: --target, else the file's target, else unsloth.
+  const effective = ((target || raw.target) ?? 'unsloth') as FinetuneSpec['target'];
+  const o = raw.objective;
+  const objective: FinetuneSpec['objective'] =
+    o.type === 'dpo'
+      ? {
+          type: 'dpo',
+          beta: o.beta ?? DPO_DEFAULTS.beta,
+          lossType: o.lossType ?? DPO_DEFAULTS.lossType,
+          maxPromptLength: o.maxPromptLength ?? DPO_DEFAULTS.maxPromptLength,
+        }
+      : { type: 'sft' };
+  const unsloth = {
+    ...raw.config.unsloth,
+    learningRate: raw.config.unsloth.learningRate ?? DEFAULT_LEARNING_RATE[objective.type],
+  };
+  const out = raw.output;
   return {
     kind: 'finetune',
     apiVersion: raw.apiVersion,
-    // decisions.md#d14: --target, else the file's target, else unsloth.
-    target: ((target || raw.target) ?? 'unsloth') as FinetuneSpec['target'],
+    target: effective,
     baseModel: raw.baseModel,
+    objective,
     datasets: raw.datasets,
-    config: raw.config,
-    output: raw.output,
+    config: { unsloth, llamaCpp: raw.config.llamaCpp },
+    output:
+      out.format === 'adapter'
+        ? { format: 'adapter', name: out.name }
+        : {
+            format: 'gguf',
+            // Unsloth always quantizes (q4_k_m unless told); llama.cpp keeps the trained types.
+            quantize: out.quantize ?? (effective === 'unsloth' ? 'q4_k_m' : undefined),
+            name: out.name,
+          },
   };
 }

@@ -1131,18 +1131,45 @@ const schema32 = {
   type: 'object',
   properties: {
     apiVersion: { type: 'string', const: 'v1alpha1' },
-    target: { type: 'string', enum: ['unsloth'] },
+    target: { type: 'string', enum: ['unsloth', 'llama-cpp'] },
     baseModel: { type: 'string', minLength: 1 },
+    objective: {
+      type: 'object',
+      properties: {
+        type: { type: 'string', enum: ['sft', 'dpo'] },
+        beta: { type: 'number', exclusiveMinimum: 0 },
+        lossType: { type: 'string', enum: ['sigmoid'] },
+        maxPromptLength: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
+      },
+      additionalProperties: false,
+    },
     datasets: {
       type: 'array',
       items: {
         type: 'object',
-        properties: { source: { type: 'string', minLength: 1 }, type: { type: 'string', enum: ['alpaca'] } },
+        properties: {
+          source: { type: 'string', minLength: 1 },
+          type: {
+            type: 'string',
+            enum: ['alpaca', 'messages', 'sharegpt', 'prompt-completion', 'text', 'preference'],
+          },
+          loader: {
+            type: 'object',
+            properties: {
+              type: { type: 'string', enum: ['huggingface', 'json', 'csv', 'parquet', 'text'] },
+              subset: { type: 'string', minLength: 1 },
+              split: { type: 'string', pattern: '^[A-Za-z0-9_]+(?:\\.[A-Za-z0-9_]+)*$' },
+              revision: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+              checksum: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
+            },
+            required: ['type'],
+            additionalProperties: false,
+          },
+        },
         required: ['source', 'type'],
         additionalProperties: false,
       },
       minItems: 1,
-      maxItems: 1,
     },
     config: {
       type: 'object',
@@ -1150,6 +1177,7 @@ const schema32 = {
         unsloth: {
           type: 'object',
           properties: {
+            loss: { type: 'string', enum: ['all', 'response'] },
             packing: { type: 'boolean' },
             maxSeqLength: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
             loadIn4bit: { type: 'boolean' },
@@ -1166,12 +1194,23 @@ const schema32 = {
           },
           additionalProperties: false,
         },
+        llamaCpp: {
+          type: 'object',
+          properties: {
+            epochs: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
+            contextSize: { type: 'integer', minimum: 8, maximum: 9007199254740991 },
+            learningRate: { type: 'number', exclusiveMinimum: 0 },
+            threads: { type: 'integer', minimum: 0, maximum: 9007199254740991 },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
     },
     output: {
       type: 'object',
       properties: {
+        format: { type: 'string', enum: ['gguf', 'adapter'] },
         quantize: { type: 'string', pattern: '^[a-z0-9_]+$' },
         name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
       },
@@ -1181,8 +1220,11 @@ const schema32 = {
   required: ['apiVersion', 'baseModel', 'datasets'],
   additionalProperties: false,
 };
-const pattern7 = new RegExp('^[a-z0-9_]+$', 'u');
-const pattern8 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
+const pattern7 = new RegExp('^[A-Za-z0-9_]+(?:\\.[A-Za-z0-9_]+)*$', 'u');
+const pattern8 = new RegExp('^[0-9a-f]{40}$', 'u');
+const pattern9 = new RegExp('^sha256:[0-9a-f]{64}$', 'u');
+const pattern10 = new RegExp('^[a-z0-9_]+$', 'u');
+const pattern11 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
 function validate21(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -1247,6 +1289,7 @@ function validate21(
         key0 === 'apiVersion' ||
         key0 === 'target' ||
         key0 === 'baseModel' ||
+        key0 === 'objective' ||
         key0 === 'datasets' ||
         key0 === 'config' ||
         key0 === 'output'
@@ -1316,7 +1359,7 @@ function validate21(
         }
         errors++;
       }
-      if (!(data1 === 'unsloth')) {
+      if (!(data1 === 'unsloth' || data1 === 'llama-cpp')) {
         const err7 = {
           instancePath: instancePath + '/target',
           schemaPath: '#/properties/target/enum',
@@ -1366,65 +1409,69 @@ function validate21(
         errors++;
       }
     }
-    if (data.datasets !== undefined) {
-      let data3 = data.datasets;
-      if (Array.isArray(data3)) {
-        if (data3.length > 1) {
-          const err10 = {
-            instancePath: instancePath + '/datasets',
-            schemaPath: '#/properties/datasets/maxItems',
-            keyword: 'maxItems',
-            params: { limit: 1 },
-            message: 'must NOT have more than 1 items',
-          };
-          if (vErrors === null) {
-            vErrors = [err10];
-          } else {
-            vErrors.push(err10);
-          }
-          errors++;
-        }
-        if (data3.length < 1) {
-          const err11 = {
-            instancePath: instancePath + '/datasets',
-            schemaPath: '#/properties/datasets/minItems',
-            keyword: 'minItems',
-            params: { limit: 1 },
-            message: 'must NOT have fewer than 1 items',
-          };
-          if (vErrors === null) {
-            vErrors = [err11];
-          } else {
-            vErrors.push(err11);
-          }
-          errors++;
-        }
-        const len0 = data3.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          let data4 = data3[i0];
-          if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
-            if (data4.source === undefined) {
-              const err12 = {
-                instancePath: instancePath + '/datasets/' + i0,
-                schemaPath: '#/properties/datasets/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'source' },
-                message: "must have required property '" + 'source' + "'",
-              };
-              if (vErrors === null) {
-                vErrors = [err12];
-              } else {
-                vErrors.push(err12);
-              }
-              errors++;
+    if (data.objective !== undefined) {
+      let data3 = data.objective;
+      if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
+        for (const key1 in data3) {
+          if (!(key1 === 'type' || key1 === 'beta' || key1 === 'lossType' || key1 === 'maxPromptLength')) {
+            const err10 = {
+              instancePath: instancePath + '/objective',
+              schemaPath: '#/properties/objective/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key1 },
+              message: 'must NOT have additional properties',
+            };
+            if (vErrors === null) {
+              vErrors = [err10];
+            } else {
+              vErrors.push(err10);
             }
-            if (data4.type === undefined) {
+            errors++;
+          }
+        }
+        if (data3.type !== undefined) {
+          let data4 = data3.type;
+          if (typeof data4 !== 'string') {
+            const err11 = {
+              instancePath: instancePath + '/objective/type',
+              schemaPath: '#/properties/objective/properties/type/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+            };
+            if (vErrors === null) {
+              vErrors = [err11];
+            } else {
+              vErrors.push(err11);
+            }
+            errors++;
+          }
+          if (!(data4 === 'sft' || data4 === 'dpo')) {
+            const err12 = {
+              instancePath: instancePath + '/objective/type',
+              schemaPath: '#/properties/objective/properties/type/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema32.properties.objective.properties.type.enum },
+              message: 'must be equal to one of the allowed values',
+            };
+            if (vErrors === null) {
+              vErrors = [err12];
+            } else {
+              vErrors.push(err12);
+            }
+            errors++;
+          }
+        }
+        if (data3.beta !== undefined) {
+          let data5 = data3.beta;
+          if (typeof data5 == 'number' && isFinite(data5)) {
+            if (data5 <= 0 || isNaN(data5)) {
               const err13 = {
-                instancePath: instancePath + '/datasets/' + i0,
-                schemaPath: '#/properties/datasets/items/required',
-                keyword: 'required',
-                params: { missingProperty: 'type' },
-                message: "must have required property '" + 'type' + "'",
+                instancePath: instancePath + '/objective/beta',
+                schemaPath: '#/properties/objective/properties/beta/exclusiveMinimum',
+                keyword: 'exclusiveMinimum',
+                params: { comparison: '>', limit: 0 },
+                message: 'must be > 0',
               };
               if (vErrors === null) {
                 vErrors = [err13];
@@ -1433,113 +1480,112 @@ function validate21(
               }
               errors++;
             }
-            for (const key1 in data4) {
-              if (!(key1 === 'source' || key1 === 'type')) {
-                const err14 = {
-                  instancePath: instancePath + '/datasets/' + i0,
-                  schemaPath: '#/properties/datasets/items/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key1 },
-                  message: 'must NOT have additional properties',
-                };
-                if (vErrors === null) {
-                  vErrors = [err14];
-                } else {
-                  vErrors.push(err14);
-                }
-                errors++;
-              }
-            }
-            if (data4.source !== undefined) {
-              let data5 = data4.source;
-              if (typeof data5 === 'string') {
-                if (func2(data5) < 1) {
-                  const err15 = {
-                    instancePath: instancePath + '/datasets/' + i0 + '/source',
-                    schemaPath: '#/properties/datasets/items/properties/source/minLength',
-                    keyword: 'minLength',
-                    params: { limit: 1 },
-                    message: 'must NOT have fewer than 1 characters',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err15];
-                  } else {
-                    vErrors.push(err15);
-                  }
-                  errors++;
-                }
-              } else {
-                const err16 = {
-                  instancePath: instancePath + '/datasets/' + i0 + '/source',
-                  schemaPath: '#/properties/datasets/items/properties/source/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                };
-                if (vErrors === null) {
-                  vErrors = [err16];
-                } else {
-                  vErrors.push(err16);
-                }
-                errors++;
-              }
-            }
-            if (data4.type !== undefined) {
-              let data6 = data4.type;
-              if (typeof data6 !== 'string') {
-                const err17 = {
-                  instancePath: instancePath + '/datasets/' + i0 + '/type',
-                  schemaPath: '#/properties/datasets/items/properties/type/type',
-                  keyword: 'type',
-                  params: { type: 'string' },
-                  message: 'must be string',
-                };
-                if (vErrors === null) {
-                  vErrors = [err17];
-                } else {
-                  vErrors.push(err17);
-                }
-                errors++;
-              }
-              if (!(data6 === 'alpaca')) {
-                const err18 = {
-                  instancePath: instancePath + '/datasets/' + i0 + '/type',
-                  schemaPath: '#/properties/datasets/items/properties/type/enum',
-                  keyword: 'enum',
-                  params: { allowedValues: schema32.properties.datasets.items.properties.type.enum },
-                  message: 'must be equal to one of the allowed values',
-                };
-                if (vErrors === null) {
-                  vErrors = [err18];
-                } else {
-                  vErrors.push(err18);
-                }
-                errors++;
-              }
-            }
           } else {
-            const err19 = {
-              instancePath: instancePath + '/datasets/' + i0,
-              schemaPath: '#/properties/datasets/items/type',
+            const err14 = {
+              instancePath: instancePath + '/objective/beta',
+              schemaPath: '#/properties/objective/properties/beta/type',
               keyword: 'type',
-              params: { type: 'object' },
-              message: 'must be object',
+              params: { type: 'number' },
+              message: 'must be number',
             };
             if (vErrors === null) {
-              vErrors = [err19];
+              vErrors = [err14];
             } else {
-              vErrors.push(err19);
+              vErrors.push(err14);
             }
             errors++;
           }
         }
+        if (data3.lossType !== undefined) {
+          let data6 = data3.lossType;
+          if (typeof data6 !== 'string') {
+            const err15 = {
+              instancePath: instancePath + '/objective/lossType',
+              schemaPath: '#/properties/objective/properties/lossType/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+            };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+          if (!(data6 === 'sigmoid')) {
+            const err16 = {
+              instancePath: instancePath + '/objective/lossType',
+              schemaPath: '#/properties/objective/properties/lossType/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema32.properties.objective.properties.lossType.enum },
+              message: 'must be equal to one of the allowed values',
+            };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
+          }
+        }
+        if (data3.maxPromptLength !== undefined) {
+          let data7 = data3.maxPromptLength;
+          if (!(typeof data7 == 'number' && !(data7 % 1) && !isNaN(data7) && isFinite(data7))) {
+            const err17 = {
+              instancePath: instancePath + '/objective/maxPromptLength',
+              schemaPath: '#/properties/objective/properties/maxPromptLength/type',
+              keyword: 'type',
+              params: { type: 'integer' },
+              message: 'must be integer',
+            };
+            if (vErrors === null) {
+              vErrors = [err17];
+            } else {
+              vErrors.push(err17);
+            }
+            errors++;
+          }
+          if (typeof data7 == 'number' && isFinite(data7)) {
+            if (data7 > 9007199254740991 || isNaN(data7)) {
+              const err18 = {
+                instancePath: instancePath + '/objective/maxPromptLength',
+                schemaPath: '#/properties/objective/properties/maxPromptLength/maximum',
+                keyword: 'maximum',
+                params: { comparison: '<=', limit: 9007199254740991 },
+                message: 'must be <= 9007199254740991',
+              };
+              if (vErrors === null) {
+                vErrors = [err18];
+              } else {
+                vErrors.push(err18);
+              }
+              errors++;
+            }
+            if (data7 < 1 || isNaN(data7)) {
+              const err19 = {
+                instancePath: instancePath + '/objective/maxPromptLength',
+                schemaPath: '#/properties/objective/properties/maxPromptLength/minimum',
+                keyword: 'minimum',
+                params: { comparison: '>=', limit: 1 },
+                message: 'must be >= 1',
+              };
+              if (vErrors === null) {
+                vErrors = [err19];
+              } else {
+                vErrors.push(err19);
+              }
+              errors++;
+            }
+          }
+        }
       } else {
         const err20 = {
-          instancePath: instancePath + '/datasets',
-          schemaPath: '#/properties/datasets/type',
+          instancePath: instancePath + '/objective',
+          schemaPath: '#/properties/objective/type',
           keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
+          params: { type: 'object' },
+          message: 'must be object',
         };
         if (vErrors === null) {
           vErrors = [err20];
@@ -1549,72 +1595,66 @@ function validate21(
         errors++;
       }
     }
-    if (data.config !== undefined) {
-      let data7 = data.config;
-      if (data7 && typeof data7 == 'object' && !Array.isArray(data7)) {
-        for (const key2 in data7) {
-          if (!(key2 === 'unsloth')) {
-            const err21 = {
-              instancePath: instancePath + '/config',
-              schemaPath: '#/properties/config/additionalProperties',
-              keyword: 'additionalProperties',
-              params: { additionalProperty: key2 },
-              message: 'must NOT have additional properties',
-            };
-            if (vErrors === null) {
-              vErrors = [err21];
-            } else {
-              vErrors.push(err21);
-            }
-            errors++;
+    if (data.datasets !== undefined) {
+      let data8 = data.datasets;
+      if (Array.isArray(data8)) {
+        if (data8.length < 1) {
+          const err21 = {
+            instancePath: instancePath + '/datasets',
+            schemaPath: '#/properties/datasets/minItems',
+            keyword: 'minItems',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 items',
+          };
+          if (vErrors === null) {
+            vErrors = [err21];
+          } else {
+            vErrors.push(err21);
           }
+          errors++;
         }
-        if (data7.unsloth !== undefined) {
-          let data8 = data7.unsloth;
-          if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
-            for (const key3 in data8) {
-              if (!func1.call(schema32.properties.config.properties.unsloth.properties, key3)) {
-                const err22 = {
-                  instancePath: instancePath + '/config/unsloth',
-                  schemaPath: '#/properties/config/properties/unsloth/additionalProperties',
-                  keyword: 'additionalProperties',
-                  params: { additionalProperty: key3 },
-                  message: 'must NOT have additional properties',
-                };
-                if (vErrors === null) {
-                  vErrors = [err22];
-                } else {
-                  vErrors.push(err22);
-                }
-                errors++;
+        const len0 = data8.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data9 = data8[i0];
+          if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+            if (data9.source === undefined) {
+              const err22 = {
+                instancePath: instancePath + '/datasets/' + i0,
+                schemaPath: '#/properties/datasets/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'source' },
+                message: "must have required property '" + 'source' + "'",
+              };
+              if (vErrors === null) {
+                vErrors = [err22];
+              } else {
+                vErrors.push(err22);
               }
+              errors++;
             }
-            if (data8.packing !== undefined) {
-              if (typeof data8.packing !== 'boolean') {
-                const err23 = {
-                  instancePath: instancePath + '/config/unsloth/packing',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/packing/type',
-                  keyword: 'type',
-                  params: { type: 'boolean' },
-                  message: 'must be boolean',
-                };
-                if (vErrors === null) {
-                  vErrors = [err23];
-                } else {
-                  vErrors.push(err23);
-                }
-                errors++;
+            if (data9.type === undefined) {
+              const err23 = {
+                instancePath: instancePath + '/datasets/' + i0,
+                schemaPath: '#/properties/datasets/items/required',
+                keyword: 'required',
+                params: { missingProperty: 'type' },
+                message: "must have required property '" + 'type' + "'",
+              };
+              if (vErrors === null) {
+                vErrors = [err23];
+              } else {
+                vErrors.push(err23);
               }
+              errors++;
             }
-            if (data8.maxSeqLength !== undefined) {
-              let data10 = data8.maxSeqLength;
-              if (!(typeof data10 == 'number' && !(data10 % 1) && !isNaN(data10) && isFinite(data10))) {
+            for (const key2 in data9) {
+              if (!(key2 === 'source' || key2 === 'type' || key2 === 'loader')) {
                 const err24 = {
-                  instancePath: instancePath + '/config/unsloth/maxSeqLength',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/maxSeqLength/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
+                  instancePath: instancePath + '/datasets/' + i0,
+                  schemaPath: '#/properties/datasets/items/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key2 },
+                  message: 'must NOT have additional properties',
                 };
                 if (vErrors === null) {
                   vErrors = [err24];
@@ -1623,14 +1663,17 @@ function validate21(
                 }
                 errors++;
               }
-              if (typeof data10 == 'number' && isFinite(data10)) {
-                if (data10 > 9007199254740991 || isNaN(data10)) {
+            }
+            if (data9.source !== undefined) {
+              let data10 = data9.source;
+              if (typeof data10 === 'string') {
+                if (func2(data10) < 1) {
                   const err25 = {
-                    instancePath: instancePath + '/config/unsloth/maxSeqLength',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSeqLength/maximum',
-                    keyword: 'maximum',
-                    params: { comparison: '<=', limit: 9007199254740991 },
-                    message: 'must be <= 9007199254740991',
+                    instancePath: instancePath + '/datasets/' + i0 + '/source',
+                    schemaPath: '#/properties/datasets/items/properties/source/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
                   };
                   if (vErrors === null) {
                     vErrors = [err25];
@@ -1639,31 +1682,31 @@ function validate21(
                   }
                   errors++;
                 }
-                if (data10 < 1 || isNaN(data10)) {
-                  const err26 = {
-                    instancePath: instancePath + '/config/unsloth/maxSeqLength',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSeqLength/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err26];
-                  } else {
-                    vErrors.push(err26);
-                  }
-                  errors++;
+              } else {
+                const err26 = {
+                  instancePath: instancePath + '/datasets/' + i0 + '/source',
+                  schemaPath: '#/properties/datasets/items/properties/source/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                };
+                if (vErrors === null) {
+                  vErrors = [err26];
+                } else {
+                  vErrors.push(err26);
                 }
+                errors++;
               }
             }
-            if (data8.loadIn4bit !== undefined) {
-              if (typeof data8.loadIn4bit !== 'boolean') {
+            if (data9.type !== undefined) {
+              let data11 = data9.type;
+              if (typeof data11 !== 'string') {
                 const err27 = {
-                  instancePath: instancePath + '/config/unsloth/loadIn4bit',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/loadIn4bit/type',
+                  instancePath: instancePath + '/datasets/' + i0 + '/type',
+                  schemaPath: '#/properties/datasets/items/properties/type/type',
                   keyword: 'type',
-                  params: { type: 'boolean' },
-                  message: 'must be boolean',
+                  params: { type: 'string' },
+                  message: 'must be string',
                 };
                 if (vErrors === null) {
                   vErrors = [err27];
@@ -1672,16 +1715,20 @@ function validate21(
                 }
                 errors++;
               }
-            }
-            if (data8.batchSize !== undefined) {
-              let data12 = data8.batchSize;
-              if (!(typeof data12 == 'number' && !(data12 % 1) && !isNaN(data12) && isFinite(data12))) {
+              if (!(
+                data11 === 'alpaca' ||
+                data11 === 'messages' ||
+                data11 === 'sharegpt' ||
+                data11 === 'prompt-completion' ||
+                data11 === 'text' ||
+                data11 === 'preference'
+              )) {
                 const err28 = {
-                  instancePath: instancePath + '/config/unsloth/batchSize',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/batchSize/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
+                  instancePath: instancePath + '/datasets/' + i0 + '/type',
+                  schemaPath: '#/properties/datasets/items/properties/type/enum',
+                  keyword: 'enum',
+                  params: { allowedValues: schema32.properties.datasets.items.properties.type.enum },
+                  message: 'must be equal to one of the allowed values',
                 };
                 if (vErrors === null) {
                   vErrors = [err28];
@@ -1690,14 +1737,17 @@ function validate21(
                 }
                 errors++;
               }
-              if (typeof data12 == 'number' && isFinite(data12)) {
-                if (data12 > 9007199254740991 || isNaN(data12)) {
+            }
+            if (data9.loader !== undefined) {
+              let data12 = data9.loader;
+              if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
+                if (data12.type === undefined) {
                   const err29 = {
-                    instancePath: instancePath + '/config/unsloth/batchSize',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/batchSize/maximum',
-                    keyword: 'maximum',
-                    params: { comparison: '<=', limit: 9007199254740991 },
-                    message: 'must be <= 9007199254740991',
+                    instancePath: instancePath + '/datasets/' + i0 + '/loader',
+                    schemaPath: '#/properties/datasets/items/properties/loader/required',
+                    keyword: 'required',
+                    params: { missingProperty: 'type' },
+                    message: "must have required property '" + 'type' + "'",
                   };
                   if (vErrors === null) {
                     vErrors = [err29];
@@ -1706,202 +1756,217 @@ function validate21(
                   }
                   errors++;
                 }
-                if (data12 < 1 || isNaN(data12)) {
-                  const err30 = {
-                    instancePath: instancePath + '/config/unsloth/batchSize',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/batchSize/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err30];
-                  } else {
-                    vErrors.push(err30);
+                for (const key3 in data12) {
+                  if (!(
+                    key3 === 'type' ||
+                    key3 === 'subset' ||
+                    key3 === 'split' ||
+                    key3 === 'revision' ||
+                    key3 === 'checksum'
+                  )) {
+                    const err30 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader',
+                      schemaPath: '#/properties/datasets/items/properties/loader/additionalProperties',
+                      keyword: 'additionalProperties',
+                      params: { additionalProperty: key3 },
+                      message: 'must NOT have additional properties',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err30];
+                    } else {
+                      vErrors.push(err30);
+                    }
+                    errors++;
                   }
-                  errors++;
                 }
-              }
-            }
-            if (data8.gradientAccumulationSteps !== undefined) {
-              let data13 = data8.gradientAccumulationSteps;
-              if (!(typeof data13 == 'number' && !(data13 % 1) && !isNaN(data13) && isFinite(data13))) {
-                const err31 = {
-                  instancePath: instancePath + '/config/unsloth/gradientAccumulationSteps',
-                  schemaPath:
-                    '#/properties/config/properties/unsloth/properties/gradientAccumulationSteps/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
-                };
-                if (vErrors === null) {
-                  vErrors = [err31];
-                } else {
-                  vErrors.push(err31);
-                }
-                errors++;
-              }
-              if (typeof data13 == 'number' && isFinite(data13)) {
-                if (data13 > 9007199254740991 || isNaN(data13)) {
-                  const err32 = {
-                    instancePath: instancePath + '/config/unsloth/gradientAccumulationSteps',
-                    schemaPath:
-                      '#/properties/config/properties/unsloth/properties/gradientAccumulationSteps/maximum',
-                    keyword: 'maximum',
-                    params: { comparison: '<=', limit: 9007199254740991 },
-                    message: 'must be <= 9007199254740991',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err32];
-                  } else {
-                    vErrors.push(err32);
+                if (data12.type !== undefined) {
+                  let data13 = data12.type;
+                  if (typeof data13 !== 'string') {
+                    const err31 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader/type',
+                      schemaPath: '#/properties/datasets/items/properties/loader/properties/type/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err31];
+                    } else {
+                      vErrors.push(err31);
+                    }
+                    errors++;
                   }
-                  errors++;
-                }
-                if (data13 < 1 || isNaN(data13)) {
-                  const err33 = {
-                    instancePath: instancePath + '/config/unsloth/gradientAccumulationSteps',
-                    schemaPath:
-                      '#/properties/config/properties/unsloth/properties/gradientAccumulationSteps/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err33];
-                  } else {
-                    vErrors.push(err33);
+                  if (!(
+                    data13 === 'huggingface' ||
+                    data13 === 'json' ||
+                    data13 === 'csv' ||
+                    data13 === 'parquet' ||
+                    data13 === 'text'
+                  )) {
+                    const err32 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader/type',
+                      schemaPath: '#/properties/datasets/items/properties/loader/properties/type/enum',
+                      keyword: 'enum',
+                      params: {
+                        allowedValues:
+                          schema32.properties.datasets.items.properties.loader.properties.type.enum,
+                      },
+                      message: 'must be equal to one of the allowed values',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err32];
+                    } else {
+                      vErrors.push(err32);
+                    }
+                    errors++;
                   }
-                  errors++;
                 }
-              }
-            }
-            if (data8.warmupSteps !== undefined) {
-              let data14 = data8.warmupSteps;
-              if (!(typeof data14 == 'number' && !(data14 % 1) && !isNaN(data14) && isFinite(data14))) {
-                const err34 = {
-                  instancePath: instancePath + '/config/unsloth/warmupSteps',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/warmupSteps/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
-                };
-                if (vErrors === null) {
-                  vErrors = [err34];
-                } else {
-                  vErrors.push(err34);
-                }
-                errors++;
-              }
-              if (typeof data14 == 'number' && isFinite(data14)) {
-                if (data14 > 9007199254740991 || isNaN(data14)) {
-                  const err35 = {
-                    instancePath: instancePath + '/config/unsloth/warmupSteps',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/warmupSteps/maximum',
-                    keyword: 'maximum',
-                    params: { comparison: '<=', limit: 9007199254740991 },
-                    message: 'must be <= 9007199254740991',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err35];
+                if (data12.subset !== undefined) {
+                  let data14 = data12.subset;
+                  if (typeof data14 === 'string') {
+                    if (func2(data14) < 1) {
+                      const err33 = {
+                        instancePath: instancePath + '/datasets/' + i0 + '/loader/subset',
+                        schemaPath:
+                          '#/properties/datasets/items/properties/loader/properties/subset/minLength',
+                        keyword: 'minLength',
+                        params: { limit: 1 },
+                        message: 'must NOT have fewer than 1 characters',
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err33];
+                      } else {
+                        vErrors.push(err33);
+                      }
+                      errors++;
+                    }
                   } else {
-                    vErrors.push(err35);
+                    const err34 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader/subset',
+                      schemaPath: '#/properties/datasets/items/properties/loader/properties/subset/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err34];
+                    } else {
+                      vErrors.push(err34);
+                    }
+                    errors++;
                   }
-                  errors++;
                 }
-                if (data14 < 0 || isNaN(data14)) {
-                  const err36 = {
-                    instancePath: instancePath + '/config/unsloth/warmupSteps',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/warmupSteps/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 0 },
-                    message: 'must be >= 0',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err36];
+                if (data12.split !== undefined) {
+                  let data15 = data12.split;
+                  if (typeof data15 === 'string') {
+                    if (!pattern7.test(data15)) {
+                      const err35 = {
+                        instancePath: instancePath + '/datasets/' + i0 + '/loader/split',
+                        schemaPath: '#/properties/datasets/items/properties/loader/properties/split/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^[A-Za-z0-9_]+(?:\\.[A-Za-z0-9_]+)*$' },
+                        message: 'must match pattern "' + '^[A-Za-z0-9_]+(?:\\.[A-Za-z0-9_]+)*$' + '"',
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err35];
+                      } else {
+                        vErrors.push(err35);
+                      }
+                      errors++;
+                    }
                   } else {
-                    vErrors.push(err36);
+                    const err36 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader/split',
+                      schemaPath: '#/properties/datasets/items/properties/loader/properties/split/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err36];
+                    } else {
+                      vErrors.push(err36);
+                    }
+                    errors++;
                   }
-                  errors++;
                 }
-              }
-            }
-            if (data8.maxSteps !== undefined) {
-              let data15 = data8.maxSteps;
-              if (!(typeof data15 == 'number' && !(data15 % 1) && !isNaN(data15) && isFinite(data15))) {
-                const err37 = {
-                  instancePath: instancePath + '/config/unsloth/maxSteps',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/maxSteps/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
-                };
-                if (vErrors === null) {
-                  vErrors = [err37];
-                } else {
-                  vErrors.push(err37);
-                }
-                errors++;
-              }
-              if (typeof data15 == 'number' && isFinite(data15)) {
-                if (data15 > 9007199254740991 || isNaN(data15)) {
-                  const err38 = {
-                    instancePath: instancePath + '/config/unsloth/maxSteps',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSteps/maximum',
-                    keyword: 'maximum',
-                    params: { comparison: '<=', limit: 9007199254740991 },
-                    message: 'must be <= 9007199254740991',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err38];
+                if (data12.revision !== undefined) {
+                  let data16 = data12.revision;
+                  if (typeof data16 === 'string') {
+                    if (!pattern8.test(data16)) {
+                      const err37 = {
+                        instancePath: instancePath + '/datasets/' + i0 + '/loader/revision',
+                        schemaPath:
+                          '#/properties/datasets/items/properties/loader/properties/revision/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^[0-9a-f]{40}$' },
+                        message: 'must match pattern "' + '^[0-9a-f]{40}$' + '"',
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err37];
+                      } else {
+                        vErrors.push(err37);
+                      }
+                      errors++;
+                    }
                   } else {
-                    vErrors.push(err38);
+                    const err38 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader/revision',
+                      schemaPath: '#/properties/datasets/items/properties/loader/properties/revision/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err38];
+                    } else {
+                      vErrors.push(err38);
+                    }
+                    errors++;
                   }
-                  errors++;
                 }
-                if (data15 < 1 || isNaN(data15)) {
-                  const err39 = {
-                    instancePath: instancePath + '/config/unsloth/maxSteps',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSteps/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err39];
+                if (data12.checksum !== undefined) {
+                  let data17 = data12.checksum;
+                  if (typeof data17 === 'string') {
+                    if (!pattern9.test(data17)) {
+                      const err39 = {
+                        instancePath: instancePath + '/datasets/' + i0 + '/loader/checksum',
+                        schemaPath:
+                          '#/properties/datasets/items/properties/loader/properties/checksum/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^sha256:[0-9a-f]{64}$' },
+                        message: 'must match pattern "' + '^sha256:[0-9a-f]{64}$' + '"',
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err39];
+                      } else {
+                        vErrors.push(err39);
+                      }
+                      errors++;
+                    }
                   } else {
-                    vErrors.push(err39);
+                    const err40 = {
+                      instancePath: instancePath + '/datasets/' + i0 + '/loader/checksum',
+                      schemaPath: '#/properties/datasets/items/properties/loader/properties/checksum/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err40];
+                    } else {
+                      vErrors.push(err40);
+                    }
+                    errors++;
                   }
-                  errors++;
-                }
-              }
-            }
-            if (data8.learningRate !== undefined) {
-              let data16 = data8.learningRate;
-              if (typeof data16 == 'number' && isFinite(data16)) {
-                if (data16 <= 0 || isNaN(data16)) {
-                  const err40 = {
-                    instancePath: instancePath + '/config/unsloth/learningRate',
-                    schemaPath:
-                      '#/properties/config/properties/unsloth/properties/learningRate/exclusiveMinimum',
-                    keyword: 'exclusiveMinimum',
-                    params: { comparison: '>', limit: 0 },
-                    message: 'must be > 0',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err40];
-                  } else {
-                    vErrors.push(err40);
-                  }
-                  errors++;
                 }
               } else {
                 const err41 = {
-                  instancePath: instancePath + '/config/unsloth/learningRate',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/learningRate/type',
+                  instancePath: instancePath + '/datasets/' + i0 + '/loader',
+                  schemaPath: '#/properties/datasets/items/properties/loader/type',
                   keyword: 'type',
-                  params: { type: 'number' },
-                  message: 'must be number',
+                  params: { type: 'object' },
+                  message: 'must be object',
                 };
                 if (vErrors === null) {
                   vErrors = [err41];
@@ -1911,78 +1976,84 @@ function validate21(
                 errors++;
               }
             }
-            if (data8.loggingSteps !== undefined) {
-              let data17 = data8.loggingSteps;
-              if (!(typeof data17 == 'number' && !(data17 % 1) && !isNaN(data17) && isFinite(data17))) {
-                const err42 = {
-                  instancePath: instancePath + '/config/unsloth/loggingSteps',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/loggingSteps/type',
-                  keyword: 'type',
-                  params: { type: 'integer' },
-                  message: 'must be integer',
+          } else {
+            const err42 = {
+              instancePath: instancePath + '/datasets/' + i0,
+              schemaPath: '#/properties/datasets/items/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+            };
+            if (vErrors === null) {
+              vErrors = [err42];
+            } else {
+              vErrors.push(err42);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err43 = {
+          instancePath: instancePath + '/datasets',
+          schemaPath: '#/properties/datasets/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+        };
+        if (vErrors === null) {
+          vErrors = [err43];
+        } else {
+          vErrors.push(err43);
+        }
+        errors++;
+      }
+    }
+    if (data.config !== undefined) {
+      let data18 = data.config;
+      if (data18 && typeof data18 == 'object' && !Array.isArray(data18)) {
+        for (const key4 in data18) {
+          if (!(key4 === 'unsloth' || key4 === 'llamaCpp')) {
+            const err44 = {
+              instancePath: instancePath + '/config',
+              schemaPath: '#/properties/config/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key4 },
+              message: 'must NOT have additional properties',
+            };
+            if (vErrors === null) {
+              vErrors = [err44];
+            } else {
+              vErrors.push(err44);
+            }
+            errors++;
+          }
+        }
+        if (data18.unsloth !== undefined) {
+          let data19 = data18.unsloth;
+          if (data19 && typeof data19 == 'object' && !Array.isArray(data19)) {
+            for (const key5 in data19) {
+              if (!func1.call(schema32.properties.config.properties.unsloth.properties, key5)) {
+                const err45 = {
+                  instancePath: instancePath + '/config/unsloth',
+                  schemaPath: '#/properties/config/properties/unsloth/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key5 },
+                  message: 'must NOT have additional properties',
                 };
                 if (vErrors === null) {
-                  vErrors = [err42];
+                  vErrors = [err45];
                 } else {
-                  vErrors.push(err42);
+                  vErrors.push(err45);
                 }
                 errors++;
               }
-              if (typeof data17 == 'number' && isFinite(data17)) {
-                if (data17 > 9007199254740991 || isNaN(data17)) {
-                  const err43 = {
-                    instancePath: instancePath + '/config/unsloth/loggingSteps',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/loggingSteps/maximum',
-                    keyword: 'maximum',
-                    params: { comparison: '<=', limit: 9007199254740991 },
-                    message: 'must be <= 9007199254740991',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err43];
-                  } else {
-                    vErrors.push(err43);
-                  }
-                  errors++;
-                }
-                if (data17 < 1 || isNaN(data17)) {
-                  const err44 = {
-                    instancePath: instancePath + '/config/unsloth/loggingSteps',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/loggingSteps/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 1 },
-                    message: 'must be >= 1',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err44];
-                  } else {
-                    vErrors.push(err44);
-                  }
-                  errors++;
-                }
-              }
             }
-            if (data8.optimizer !== undefined) {
-              let data18 = data8.optimizer;
-              if (typeof data18 === 'string') {
-                if (func2(data18) < 1) {
-                  const err45 = {
-                    instancePath: instancePath + '/config/unsloth/optimizer',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/optimizer/minLength',
-                    keyword: 'minLength',
-                    params: { limit: 1 },
-                    message: 'must NOT have fewer than 1 characters',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err45];
-                  } else {
-                    vErrors.push(err45);
-                  }
-                  errors++;
-                }
-              } else {
+            if (data19.loss !== undefined) {
+              let data20 = data19.loss;
+              if (typeof data20 !== 'string') {
                 const err46 = {
-                  instancePath: instancePath + '/config/unsloth/optimizer',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/optimizer/type',
+                  instancePath: instancePath + '/config/unsloth/loss',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/loss/type',
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
@@ -1994,32 +2065,32 @@ function validate21(
                 }
                 errors++;
               }
-            }
-            if (data8.weightDecay !== undefined) {
-              let data19 = data8.weightDecay;
-              if (typeof data19 == 'number' && isFinite(data19)) {
-                if (data19 < 0 || isNaN(data19)) {
-                  const err47 = {
-                    instancePath: instancePath + '/config/unsloth/weightDecay',
-                    schemaPath: '#/properties/config/properties/unsloth/properties/weightDecay/minimum',
-                    keyword: 'minimum',
-                    params: { comparison: '>=', limit: 0 },
-                    message: 'must be >= 0',
-                  };
-                  if (vErrors === null) {
-                    vErrors = [err47];
-                  } else {
-                    vErrors.push(err47);
-                  }
-                  errors++;
+              if (!(data20 === 'all' || data20 === 'response')) {
+                const err47 = {
+                  instancePath: instancePath + '/config/unsloth/loss',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/loss/enum',
+                  keyword: 'enum',
+                  params: {
+                    allowedValues: schema32.properties.config.properties.unsloth.properties.loss.enum,
+                  },
+                  message: 'must be equal to one of the allowed values',
+                };
+                if (vErrors === null) {
+                  vErrors = [err47];
+                } else {
+                  vErrors.push(err47);
                 }
-              } else {
+                errors++;
+              }
+            }
+            if (data19.packing !== undefined) {
+              if (typeof data19.packing !== 'boolean') {
                 const err48 = {
-                  instancePath: instancePath + '/config/unsloth/weightDecay',
-                  schemaPath: '#/properties/config/properties/unsloth/properties/weightDecay/type',
+                  instancePath: instancePath + '/config/unsloth/packing',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/packing/type',
                   keyword: 'type',
-                  params: { type: 'number' },
-                  message: 'must be number',
+                  params: { type: 'boolean' },
+                  message: 'must be boolean',
                 };
                 if (vErrors === null) {
                   vErrors = [err48];
@@ -2029,11 +2100,434 @@ function validate21(
                 errors++;
               }
             }
-            if (data8.lrSchedulerType !== undefined) {
-              let data20 = data8.lrSchedulerType;
-              if (typeof data20 === 'string') {
-                if (func2(data20) < 1) {
-                  const err49 = {
+            if (data19.maxSeqLength !== undefined) {
+              let data22 = data19.maxSeqLength;
+              if (!(typeof data22 == 'number' && !(data22 % 1) && !isNaN(data22) && isFinite(data22))) {
+                const err49 = {
+                  instancePath: instancePath + '/config/unsloth/maxSeqLength',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/maxSeqLength/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err49];
+                } else {
+                  vErrors.push(err49);
+                }
+                errors++;
+              }
+              if (typeof data22 == 'number' && isFinite(data22)) {
+                if (data22 > 9007199254740991 || isNaN(data22)) {
+                  const err50 = {
+                    instancePath: instancePath + '/config/unsloth/maxSeqLength',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSeqLength/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err50];
+                  } else {
+                    vErrors.push(err50);
+                  }
+                  errors++;
+                }
+                if (data22 < 1 || isNaN(data22)) {
+                  const err51 = {
+                    instancePath: instancePath + '/config/unsloth/maxSeqLength',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSeqLength/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err51];
+                  } else {
+                    vErrors.push(err51);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data19.loadIn4bit !== undefined) {
+              if (typeof data19.loadIn4bit !== 'boolean') {
+                const err52 = {
+                  instancePath: instancePath + '/config/unsloth/loadIn4bit',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/loadIn4bit/type',
+                  keyword: 'type',
+                  params: { type: 'boolean' },
+                  message: 'must be boolean',
+                };
+                if (vErrors === null) {
+                  vErrors = [err52];
+                } else {
+                  vErrors.push(err52);
+                }
+                errors++;
+              }
+            }
+            if (data19.batchSize !== undefined) {
+              let data24 = data19.batchSize;
+              if (!(typeof data24 == 'number' && !(data24 % 1) && !isNaN(data24) && isFinite(data24))) {
+                const err53 = {
+                  instancePath: instancePath + '/config/unsloth/batchSize',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/batchSize/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err53];
+                } else {
+                  vErrors.push(err53);
+                }
+                errors++;
+              }
+              if (typeof data24 == 'number' && isFinite(data24)) {
+                if (data24 > 9007199254740991 || isNaN(data24)) {
+                  const err54 = {
+                    instancePath: instancePath + '/config/unsloth/batchSize',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/batchSize/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err54];
+                  } else {
+                    vErrors.push(err54);
+                  }
+                  errors++;
+                }
+                if (data24 < 1 || isNaN(data24)) {
+                  const err55 = {
+                    instancePath: instancePath + '/config/unsloth/batchSize',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/batchSize/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err55];
+                  } else {
+                    vErrors.push(err55);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data19.gradientAccumulationSteps !== undefined) {
+              let data25 = data19.gradientAccumulationSteps;
+              if (!(typeof data25 == 'number' && !(data25 % 1) && !isNaN(data25) && isFinite(data25))) {
+                const err56 = {
+                  instancePath: instancePath + '/config/unsloth/gradientAccumulationSteps',
+                  schemaPath:
+                    '#/properties/config/properties/unsloth/properties/gradientAccumulationSteps/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err56];
+                } else {
+                  vErrors.push(err56);
+                }
+                errors++;
+              }
+              if (typeof data25 == 'number' && isFinite(data25)) {
+                if (data25 > 9007199254740991 || isNaN(data25)) {
+                  const err57 = {
+                    instancePath: instancePath + '/config/unsloth/gradientAccumulationSteps',
+                    schemaPath:
+                      '#/properties/config/properties/unsloth/properties/gradientAccumulationSteps/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err57];
+                  } else {
+                    vErrors.push(err57);
+                  }
+                  errors++;
+                }
+                if (data25 < 1 || isNaN(data25)) {
+                  const err58 = {
+                    instancePath: instancePath + '/config/unsloth/gradientAccumulationSteps',
+                    schemaPath:
+                      '#/properties/config/properties/unsloth/properties/gradientAccumulationSteps/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err58];
+                  } else {
+                    vErrors.push(err58);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data19.warmupSteps !== undefined) {
+              let data26 = data19.warmupSteps;
+              if (!(typeof data26 == 'number' && !(data26 % 1) && !isNaN(data26) && isFinite(data26))) {
+                const err59 = {
+                  instancePath: instancePath + '/config/unsloth/warmupSteps',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/warmupSteps/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err59];
+                } else {
+                  vErrors.push(err59);
+                }
+                errors++;
+              }
+              if (typeof data26 == 'number' && isFinite(data26)) {
+                if (data26 > 9007199254740991 || isNaN(data26)) {
+                  const err60 = {
+                    instancePath: instancePath + '/config/unsloth/warmupSteps',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/warmupSteps/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err60];
+                  } else {
+                    vErrors.push(err60);
+                  }
+                  errors++;
+                }
+                if (data26 < 0 || isNaN(data26)) {
+                  const err61 = {
+                    instancePath: instancePath + '/config/unsloth/warmupSteps',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/warmupSteps/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 0 },
+                    message: 'must be >= 0',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err61];
+                  } else {
+                    vErrors.push(err61);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data19.maxSteps !== undefined) {
+              let data27 = data19.maxSteps;
+              if (!(typeof data27 == 'number' && !(data27 % 1) && !isNaN(data27) && isFinite(data27))) {
+                const err62 = {
+                  instancePath: instancePath + '/config/unsloth/maxSteps',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/maxSteps/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err62];
+                } else {
+                  vErrors.push(err62);
+                }
+                errors++;
+              }
+              if (typeof data27 == 'number' && isFinite(data27)) {
+                if (data27 > 9007199254740991 || isNaN(data27)) {
+                  const err63 = {
+                    instancePath: instancePath + '/config/unsloth/maxSteps',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSteps/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err63];
+                  } else {
+                    vErrors.push(err63);
+                  }
+                  errors++;
+                }
+                if (data27 < 1 || isNaN(data27)) {
+                  const err64 = {
+                    instancePath: instancePath + '/config/unsloth/maxSteps',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/maxSteps/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err64];
+                  } else {
+                    vErrors.push(err64);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data19.learningRate !== undefined) {
+              let data28 = data19.learningRate;
+              if (typeof data28 == 'number' && isFinite(data28)) {
+                if (data28 <= 0 || isNaN(data28)) {
+                  const err65 = {
+                    instancePath: instancePath + '/config/unsloth/learningRate',
+                    schemaPath:
+                      '#/properties/config/properties/unsloth/properties/learningRate/exclusiveMinimum',
+                    keyword: 'exclusiveMinimum',
+                    params: { comparison: '>', limit: 0 },
+                    message: 'must be > 0',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err65];
+                  } else {
+                    vErrors.push(err65);
+                  }
+                  errors++;
+                }
+              } else {
+                const err66 = {
+                  instancePath: instancePath + '/config/unsloth/learningRate',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/learningRate/type',
+                  keyword: 'type',
+                  params: { type: 'number' },
+                  message: 'must be number',
+                };
+                if (vErrors === null) {
+                  vErrors = [err66];
+                } else {
+                  vErrors.push(err66);
+                }
+                errors++;
+              }
+            }
+            if (data19.loggingSteps !== undefined) {
+              let data29 = data19.loggingSteps;
+              if (!(typeof data29 == 'number' && !(data29 % 1) && !isNaN(data29) && isFinite(data29))) {
+                const err67 = {
+                  instancePath: instancePath + '/config/unsloth/loggingSteps',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/loggingSteps/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err67];
+                } else {
+                  vErrors.push(err67);
+                }
+                errors++;
+              }
+              if (typeof data29 == 'number' && isFinite(data29)) {
+                if (data29 > 9007199254740991 || isNaN(data29)) {
+                  const err68 = {
+                    instancePath: instancePath + '/config/unsloth/loggingSteps',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/loggingSteps/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err68];
+                  } else {
+                    vErrors.push(err68);
+                  }
+                  errors++;
+                }
+                if (data29 < 1 || isNaN(data29)) {
+                  const err69 = {
+                    instancePath: instancePath + '/config/unsloth/loggingSteps',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/loggingSteps/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err69];
+                  } else {
+                    vErrors.push(err69);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data19.optimizer !== undefined) {
+              let data30 = data19.optimizer;
+              if (typeof data30 === 'string') {
+                if (func2(data30) < 1) {
+                  const err70 = {
+                    instancePath: instancePath + '/config/unsloth/optimizer',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/optimizer/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err70];
+                  } else {
+                    vErrors.push(err70);
+                  }
+                  errors++;
+                }
+              } else {
+                const err71 = {
+                  instancePath: instancePath + '/config/unsloth/optimizer',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/optimizer/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                };
+                if (vErrors === null) {
+                  vErrors = [err71];
+                } else {
+                  vErrors.push(err71);
+                }
+                errors++;
+              }
+            }
+            if (data19.weightDecay !== undefined) {
+              let data31 = data19.weightDecay;
+              if (typeof data31 == 'number' && isFinite(data31)) {
+                if (data31 < 0 || isNaN(data31)) {
+                  const err72 = {
+                    instancePath: instancePath + '/config/unsloth/weightDecay',
+                    schemaPath: '#/properties/config/properties/unsloth/properties/weightDecay/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 0 },
+                    message: 'must be >= 0',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err72];
+                  } else {
+                    vErrors.push(err72);
+                  }
+                  errors++;
+                }
+              } else {
+                const err73 = {
+                  instancePath: instancePath + '/config/unsloth/weightDecay',
+                  schemaPath: '#/properties/config/properties/unsloth/properties/weightDecay/type',
+                  keyword: 'type',
+                  params: { type: 'number' },
+                  message: 'must be number',
+                };
+                if (vErrors === null) {
+                  vErrors = [err73];
+                } else {
+                  vErrors.push(err73);
+                }
+                errors++;
+              }
+            }
+            if (data19.lrSchedulerType !== undefined) {
+              let data32 = data19.lrSchedulerType;
+              if (typeof data32 === 'string') {
+                if (func2(data32) < 1) {
+                  const err74 = {
                     instancePath: instancePath + '/config/unsloth/lrSchedulerType',
                     schemaPath: '#/properties/config/properties/unsloth/properties/lrSchedulerType/minLength',
                     keyword: 'minLength',
@@ -2041,14 +2535,14 @@ function validate21(
                     message: 'must NOT have fewer than 1 characters',
                   };
                   if (vErrors === null) {
-                    vErrors = [err49];
+                    vErrors = [err74];
                   } else {
-                    vErrors.push(err49);
+                    vErrors.push(err74);
                   }
                   errors++;
                 }
               } else {
-                const err50 = {
+                const err75 = {
                   instancePath: instancePath + '/config/unsloth/lrSchedulerType',
                   schemaPath: '#/properties/config/properties/unsloth/properties/lrSchedulerType/type',
                   keyword: 'type',
@@ -2056,17 +2550,17 @@ function validate21(
                   message: 'must be string',
                 };
                 if (vErrors === null) {
-                  vErrors = [err50];
+                  vErrors = [err75];
                 } else {
-                  vErrors.push(err50);
+                  vErrors.push(err75);
                 }
                 errors++;
               }
             }
-            if (data8.seed !== undefined) {
-              let data21 = data8.seed;
-              if (!(typeof data21 == 'number' && !(data21 % 1) && !isNaN(data21) && isFinite(data21))) {
-                const err51 = {
+            if (data19.seed !== undefined) {
+              let data33 = data19.seed;
+              if (!(typeof data33 == 'number' && !(data33 % 1) && !isNaN(data33) && isFinite(data33))) {
+                const err76 = {
                   instancePath: instancePath + '/config/unsloth/seed',
                   schemaPath: '#/properties/config/properties/unsloth/properties/seed/type',
                   keyword: 'type',
@@ -2074,15 +2568,15 @@ function validate21(
                   message: 'must be integer',
                 };
                 if (vErrors === null) {
-                  vErrors = [err51];
+                  vErrors = [err76];
                 } else {
-                  vErrors.push(err51);
+                  vErrors.push(err76);
                 }
                 errors++;
               }
-              if (typeof data21 == 'number' && isFinite(data21)) {
-                if (data21 > 9007199254740991 || isNaN(data21)) {
-                  const err52 = {
+              if (typeof data33 == 'number' && isFinite(data33)) {
+                if (data33 > 9007199254740991 || isNaN(data33)) {
+                  const err77 = {
                     instancePath: instancePath + '/config/unsloth/seed',
                     schemaPath: '#/properties/config/properties/unsloth/properties/seed/maximum',
                     keyword: 'maximum',
@@ -2090,14 +2584,14 @@ function validate21(
                     message: 'must be <= 9007199254740991',
                   };
                   if (vErrors === null) {
-                    vErrors = [err52];
+                    vErrors = [err77];
                   } else {
-                    vErrors.push(err52);
+                    vErrors.push(err77);
                   }
                   errors++;
                 }
-                if (data21 < 0 || isNaN(data21)) {
-                  const err53 = {
+                if (data33 < 0 || isNaN(data33)) {
+                  const err78 = {
                     instancePath: instancePath + '/config/unsloth/seed',
                     schemaPath: '#/properties/config/properties/unsloth/properties/seed/minimum',
                     keyword: 'minimum',
@@ -2105,16 +2599,16 @@ function validate21(
                     message: 'must be >= 0',
                   };
                   if (vErrors === null) {
-                    vErrors = [err53];
+                    vErrors = [err78];
                   } else {
-                    vErrors.push(err53);
+                    vErrors.push(err78);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err54 = {
+            const err79 = {
               instancePath: instancePath + '/config/unsloth',
               schemaPath: '#/properties/config/properties/unsloth/type',
               keyword: 'type',
@@ -2122,15 +2616,241 @@ function validate21(
               message: 'must be object',
             };
             if (vErrors === null) {
-              vErrors = [err54];
+              vErrors = [err79];
             } else {
-              vErrors.push(err54);
+              vErrors.push(err79);
+            }
+            errors++;
+          }
+        }
+        if (data18.llamaCpp !== undefined) {
+          let data34 = data18.llamaCpp;
+          if (data34 && typeof data34 == 'object' && !Array.isArray(data34)) {
+            for (const key6 in data34) {
+              if (!(
+                key6 === 'epochs' ||
+                key6 === 'contextSize' ||
+                key6 === 'learningRate' ||
+                key6 === 'threads'
+              )) {
+                const err80 = {
+                  instancePath: instancePath + '/config/llamaCpp',
+                  schemaPath: '#/properties/config/properties/llamaCpp/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key6 },
+                  message: 'must NOT have additional properties',
+                };
+                if (vErrors === null) {
+                  vErrors = [err80];
+                } else {
+                  vErrors.push(err80);
+                }
+                errors++;
+              }
+            }
+            if (data34.epochs !== undefined) {
+              let data35 = data34.epochs;
+              if (!(typeof data35 == 'number' && !(data35 % 1) && !isNaN(data35) && isFinite(data35))) {
+                const err81 = {
+                  instancePath: instancePath + '/config/llamaCpp/epochs',
+                  schemaPath: '#/properties/config/properties/llamaCpp/properties/epochs/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err81];
+                } else {
+                  vErrors.push(err81);
+                }
+                errors++;
+              }
+              if (typeof data35 == 'number' && isFinite(data35)) {
+                if (data35 > 9007199254740991 || isNaN(data35)) {
+                  const err82 = {
+                    instancePath: instancePath + '/config/llamaCpp/epochs',
+                    schemaPath: '#/properties/config/properties/llamaCpp/properties/epochs/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err82];
+                  } else {
+                    vErrors.push(err82);
+                  }
+                  errors++;
+                }
+                if (data35 < 1 || isNaN(data35)) {
+                  const err83 = {
+                    instancePath: instancePath + '/config/llamaCpp/epochs',
+                    schemaPath: '#/properties/config/properties/llamaCpp/properties/epochs/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 1 },
+                    message: 'must be >= 1',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err83];
+                  } else {
+                    vErrors.push(err83);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data34.contextSize !== undefined) {
+              let data36 = data34.contextSize;
+              if (!(typeof data36 == 'number' && !(data36 % 1) && !isNaN(data36) && isFinite(data36))) {
+                const err84 = {
+                  instancePath: instancePath + '/config/llamaCpp/contextSize',
+                  schemaPath: '#/properties/config/properties/llamaCpp/properties/contextSize/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err84];
+                } else {
+                  vErrors.push(err84);
+                }
+                errors++;
+              }
+              if (typeof data36 == 'number' && isFinite(data36)) {
+                if (data36 > 9007199254740991 || isNaN(data36)) {
+                  const err85 = {
+                    instancePath: instancePath + '/config/llamaCpp/contextSize',
+                    schemaPath: '#/properties/config/properties/llamaCpp/properties/contextSize/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err85];
+                  } else {
+                    vErrors.push(err85);
+                  }
+                  errors++;
+                }
+                if (data36 < 8 || isNaN(data36)) {
+                  const err86 = {
+                    instancePath: instancePath + '/config/llamaCpp/contextSize',
+                    schemaPath: '#/properties/config/properties/llamaCpp/properties/contextSize/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 8 },
+                    message: 'must be >= 8',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err86];
+                  } else {
+                    vErrors.push(err86);
+                  }
+                  errors++;
+                }
+              }
+            }
+            if (data34.learningRate !== undefined) {
+              let data37 = data34.learningRate;
+              if (typeof data37 == 'number' && isFinite(data37)) {
+                if (data37 <= 0 || isNaN(data37)) {
+                  const err87 = {
+                    instancePath: instancePath + '/config/llamaCpp/learningRate',
+                    schemaPath:
+                      '#/properties/config/properties/llamaCpp/properties/learningRate/exclusiveMinimum',
+                    keyword: 'exclusiveMinimum',
+                    params: { comparison: '>', limit: 0 },
+                    message: 'must be > 0',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err87];
+                  } else {
+                    vErrors.push(err87);
+                  }
+                  errors++;
+                }
+              } else {
+                const err88 = {
+                  instancePath: instancePath + '/config/llamaCpp/learningRate',
+                  schemaPath: '#/properties/config/properties/llamaCpp/properties/learningRate/type',
+                  keyword: 'type',
+                  params: { type: 'number' },
+                  message: 'must be number',
+                };
+                if (vErrors === null) {
+                  vErrors = [err88];
+                } else {
+                  vErrors.push(err88);
+                }
+                errors++;
+              }
+            }
+            if (data34.threads !== undefined) {
+              let data38 = data34.threads;
+              if (!(typeof data38 == 'number' && !(data38 % 1) && !isNaN(data38) && isFinite(data38))) {
+                const err89 = {
+                  instancePath: instancePath + '/config/llamaCpp/threads',
+                  schemaPath: '#/properties/config/properties/llamaCpp/properties/threads/type',
+                  keyword: 'type',
+                  params: { type: 'integer' },
+                  message: 'must be integer',
+                };
+                if (vErrors === null) {
+                  vErrors = [err89];
+                } else {
+                  vErrors.push(err89);
+                }
+                errors++;
+              }
+              if (typeof data38 == 'number' && isFinite(data38)) {
+                if (data38 > 9007199254740991 || isNaN(data38)) {
+                  const err90 = {
+                    instancePath: instancePath + '/config/llamaCpp/threads',
+                    schemaPath: '#/properties/config/properties/llamaCpp/properties/threads/maximum',
+                    keyword: 'maximum',
+                    params: { comparison: '<=', limit: 9007199254740991 },
+                    message: 'must be <= 9007199254740991',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err90];
+                  } else {
+                    vErrors.push(err90);
+                  }
+                  errors++;
+                }
+                if (data38 < 0 || isNaN(data38)) {
+                  const err91 = {
+                    instancePath: instancePath + '/config/llamaCpp/threads',
+                    schemaPath: '#/properties/config/properties/llamaCpp/properties/threads/minimum',
+                    keyword: 'minimum',
+                    params: { comparison: '>=', limit: 0 },
+                    message: 'must be >= 0',
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err91];
+                  } else {
+                    vErrors.push(err91);
+                  }
+                  errors++;
+                }
+              }
+            }
+          } else {
+            const err92 = {
+              instancePath: instancePath + '/config/llamaCpp',
+              schemaPath: '#/properties/config/properties/llamaCpp/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+            };
+            if (vErrors === null) {
+              vErrors = [err92];
+            } else {
+              vErrors.push(err92);
             }
             errors++;
           }
         }
       } else {
-        const err55 = {
+        const err93 = {
           instancePath: instancePath + '/config',
           schemaPath: '#/properties/config/type',
           keyword: 'type',
@@ -2138,38 +2858,71 @@ function validate21(
           message: 'must be object',
         };
         if (vErrors === null) {
-          vErrors = [err55];
+          vErrors = [err93];
         } else {
-          vErrors.push(err55);
+          vErrors.push(err93);
         }
         errors++;
       }
     }
     if (data.output !== undefined) {
-      let data22 = data.output;
-      if (data22 && typeof data22 == 'object' && !Array.isArray(data22)) {
-        for (const key4 in data22) {
-          if (!(key4 === 'quantize' || key4 === 'name')) {
-            const err56 = {
+      let data39 = data.output;
+      if (data39 && typeof data39 == 'object' && !Array.isArray(data39)) {
+        for (const key7 in data39) {
+          if (!(key7 === 'format' || key7 === 'quantize' || key7 === 'name')) {
+            const err94 = {
               instancePath: instancePath + '/output',
               schemaPath: '#/properties/output/additionalProperties',
               keyword: 'additionalProperties',
-              params: { additionalProperty: key4 },
+              params: { additionalProperty: key7 },
               message: 'must NOT have additional properties',
             };
             if (vErrors === null) {
-              vErrors = [err56];
+              vErrors = [err94];
             } else {
-              vErrors.push(err56);
+              vErrors.push(err94);
             }
             errors++;
           }
         }
-        if (data22.quantize !== undefined) {
-          let data23 = data22.quantize;
-          if (typeof data23 === 'string') {
-            if (!pattern7.test(data23)) {
-              const err57 = {
+        if (data39.format !== undefined) {
+          let data40 = data39.format;
+          if (typeof data40 !== 'string') {
+            const err95 = {
+              instancePath: instancePath + '/output/format',
+              schemaPath: '#/properties/output/properties/format/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+            };
+            if (vErrors === null) {
+              vErrors = [err95];
+            } else {
+              vErrors.push(err95);
+            }
+            errors++;
+          }
+          if (!(data40 === 'gguf' || data40 === 'adapter')) {
+            const err96 = {
+              instancePath: instancePath + '/output/format',
+              schemaPath: '#/properties/output/properties/format/enum',
+              keyword: 'enum',
+              params: { allowedValues: schema32.properties.output.properties.format.enum },
+              message: 'must be equal to one of the allowed values',
+            };
+            if (vErrors === null) {
+              vErrors = [err96];
+            } else {
+              vErrors.push(err96);
+            }
+            errors++;
+          }
+        }
+        if (data39.quantize !== undefined) {
+          let data41 = data39.quantize;
+          if (typeof data41 === 'string') {
+            if (!pattern10.test(data41)) {
+              const err97 = {
                 instancePath: instancePath + '/output/quantize',
                 schemaPath: '#/properties/output/properties/quantize/pattern',
                 keyword: 'pattern',
@@ -2177,14 +2930,14 @@ function validate21(
                 message: 'must match pattern "' + '^[a-z0-9_]+$' + '"',
               };
               if (vErrors === null) {
-                vErrors = [err57];
+                vErrors = [err97];
               } else {
-                vErrors.push(err57);
+                vErrors.push(err97);
               }
               errors++;
             }
           } else {
-            const err58 = {
+            const err98 = {
               instancePath: instancePath + '/output/quantize',
               schemaPath: '#/properties/output/properties/quantize/type',
               keyword: 'type',
@@ -2192,18 +2945,18 @@ function validate21(
               message: 'must be string',
             };
             if (vErrors === null) {
-              vErrors = [err58];
+              vErrors = [err98];
             } else {
-              vErrors.push(err58);
+              vErrors.push(err98);
             }
             errors++;
           }
         }
-        if (data22.name !== undefined) {
-          let data24 = data22.name;
-          if (typeof data24 === 'string') {
-            if (!pattern8.test(data24)) {
-              const err59 = {
+        if (data39.name !== undefined) {
+          let data42 = data39.name;
+          if (typeof data42 === 'string') {
+            if (!pattern11.test(data42)) {
+              const err99 = {
                 instancePath: instancePath + '/output/name',
                 schemaPath: '#/properties/output/properties/name/pattern',
                 keyword: 'pattern',
@@ -2211,14 +2964,14 @@ function validate21(
                 message: 'must match pattern "' + '^[A-Za-z0-9][A-Za-z0-9._-]*$' + '"',
               };
               if (vErrors === null) {
-                vErrors = [err59];
+                vErrors = [err99];
               } else {
-                vErrors.push(err59);
+                vErrors.push(err99);
               }
               errors++;
             }
           } else {
-            const err60 = {
+            const err100 = {
               instancePath: instancePath + '/output/name',
               schemaPath: '#/properties/output/properties/name/type',
               keyword: 'type',
@@ -2226,15 +2979,15 @@ function validate21(
               message: 'must be string',
             };
             if (vErrors === null) {
-              vErrors = [err60];
+              vErrors = [err100];
             } else {
-              vErrors.push(err60);
+              vErrors.push(err100);
             }
             errors++;
           }
         }
       } else {
-        const err61 = {
+        const err101 = {
           instancePath: instancePath + '/output',
           schemaPath: '#/properties/output/type',
           keyword: 'type',
@@ -2242,15 +2995,15 @@ function validate21(
           message: 'must be object',
         };
         if (vErrors === null) {
-          vErrors = [err61];
+          vErrors = [err101];
         } else {
-          vErrors.push(err61);
+          vErrors.push(err101);
         }
         errors++;
       }
     }
   } else {
-    const err62 = {
+    const err102 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -2258,9 +3011,9 @@ function validate21(
       message: 'must be object',
     };
     if (vErrors === null) {
-      vErrors = [err62];
+      vErrors = [err102];
     } else {
-      vErrors.push(err62);
+      vErrors.push(err102);
     }
     errors++;
   }

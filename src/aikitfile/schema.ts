@@ -25,10 +25,23 @@ export const LLAMA_SERVER_MODEL_FIELDS = [
 ] as const;
 /** llama-server's pooling types that give one vector per input, as OpenAI's embeddings do. */
 export const EMBEDDING_POOLINGS = ['mean', 'cls', 'last'] as const;
-/** Fine-tune `target` values. */
-export const FINETUNE_TARGETS = ['unsloth'] as const;
-/** Fine-tune `datasets[].type` values. */
-export const DATASET_TYPES = ['alpaca'] as const;
+/** Fine-tune `target` values: Unsloth on an NVIDIA GPU (the default) or llama.cpp on any CPU. */
+export const FINETUNE_TARGETS = ['unsloth', 'llama-cpp'] as const;
+/** Fine-tune `datasets[].type` values: the record schema of a dataset. */
+export const DATASET_TYPES = [
+  'alpaca',
+  'messages',
+  'sharegpt',
+  'prompt-completion',
+  'text',
+  'preference',
+] as const;
+/** Fine-tune `datasets[].loader.type` values: how a dataset source is located and parsed. */
+export const LOADER_TYPES = ['huggingface', 'json', 'csv', 'parquet', 'text'] as const;
+/** Fine-tune `objective.type` values. */
+export const OBJECTIVE_TYPES = ['sft', 'dpo'] as const;
+/** Fine-tune `output.format` values: a merged GGUF file or a LoRA adapter directory. */
+export const OUTPUT_FORMATS = ['gguf', 'adapter'] as const;
 
 const RULE_TAG = '\u0000aikit-rule:';
 
@@ -69,6 +82,10 @@ const TEMPLATE_NAME_RE = /^(?!\.\.?$)[^/\\\u0000-\u001f]+$/;
 // The fine-tune output becomes <name>-<quantize>.gguf in the exported directory.
 const OUTPUT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const QUANTIZE_RE = /^[a-z0-9_]+$/;
+// Named splits only: the pinned Datasets API reads neither "train-sft" nor "train[:10%]".
+const SPLIT_RE = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
+const REVISION_RE = /^[0-9a-f]{40}$/;
+const CHECKSUM_RE = /^sha256:[0-9a-f]{64}$/;
 
 const ApiVersionSchema = z
   .literal(API_VERSION)
@@ -249,6 +266,12 @@ export const InferenceSchema = z
 
 const UnslothSchema = z
   .strictObject({
+    loss: z
+      .enum(['all', 'response'])
+      .default('all')
+      .describe(
+        'SFT loss: "all" supervises the whole sequence; "response" only the assistant turns (messages and sharegpt datasets, without packing).',
+      ),
     packing: z.boolean().default(false).describe('Pack short sequences together (SFTTrainer packing).'),
     maxSeqLength: z.int().min(1).default(2048).describe('Maximum sequence length.'),
     loadIn4bit: z
@@ -259,7 +282,11 @@ const UnslothSchema = z
     gradientAccumulationSteps: z.int().min(1).default(4).describe('Gradient accumulation steps.'),
     warmupSteps: z.int().min(0).default(10).describe('Learning-rate warm-up steps.'),
     maxSteps: z.int().min(1).default(60).describe('Total training steps.'),
-    learningRate: z.number().positive().default(0.0002).describe('Learning rate.'),
+    learningRate: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Learning rate. Absent: 0.0002 for sft, 0.000001 for dpo.'),
     loggingSteps: z.int().min(1).default(1).describe('Log every N steps.'),
     optimizer: z.string().min(1).default('adamw_8bit').describe('Optimizer name (transformers `optim`).'),
     weightDecay: z.number().min(0).default(0.01).describe('Weight decay.'),
@@ -272,16 +299,124 @@ const UnslothSchema = z
   })
   .describe('Unsloth training settings. A field that is absent gets its default; an explicit 0 is kept.');
 
+const LlamaCppTrainSchema = z
+  .strictObject({
+    epochs: z.int().min(1).default(1).describe('Passes over the training text.'),
+    contextSize: z
+      .int()
+      .min(8)
+      .default(256)
+      .describe(
+        'Tokens per training sequence (llama-finetune --ctx-size); the text is cut into chunks of this size.',
+      ),
+    learningRate: z
+      .number()
+      .positive()
+      .default(0.00001)
+      .describe('AdamW learning rate (llama-finetune --learning-rate).'),
+    threads: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe('CPU threads for training (llama-finetune --threads); 0: as many as the engine has.'),
+  })
+  .describe('llama.cpp training settings (target llama-cpp). A field that is absent gets its default.');
+
+/** How one dataset source is located and parsed. */
+export const LoaderSchema = z
+  .strictObject({
+    type: z
+      .enum(LOADER_TYPES)
+      .describe(
+        'How the source is read: "huggingface" (a Hub dataset id) or a remote file parsed as "json" (JSON or JSON Lines), "csv", "parquet" or "text" (one record per line).',
+      ),
+    subset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('huggingface only: the dataset configuration (subset) name.'),
+    split: z
+      .string()
+      .regex(
+        SPLIT_RE,
+        rule(
+          'INVALID_SPLIT',
+          (v) => `split ${q(v)} is not a named split`,
+          'use letters, digits and underscores, in dot-separated segments (train, train_sft); split expressions such as train[:10%] are not supported',
+        ),
+      )
+      .default('train')
+      .describe('The split to train on. Defaults to "train".'),
+    revision: z
+      .string()
+      .regex(
+        REVISION_RE,
+        rule(
+          'INVALID_REVISION',
+          (v) => `revision ${q(v)} is not a commit id`,
+          'pin the dataset to a lowercase 40-character commit hash, as shown on the Hub',
+        ),
+      )
+      .optional()
+      .describe('huggingface only: the commit the dataset is read at (lowercase 40 hex digits).'),
+    checksum: z
+      .string()
+      .regex(
+        CHECKSUM_RE,
+        rule(
+          'INVALID_CHECKSUM',
+          (v) => `checksum ${q(v)} is not sha256:<64 lowercase hex>`,
+          'write the digest of the downloaded bytes as sha256: followed by 64 lowercase hex digits',
+        ),
+      )
+      .optional()
+      .describe(
+        'Remote files only: sha256:<64 lowercase hex> of the raw downloaded bytes; the build fails on a mismatch.',
+      ),
+  })
+  .describe(
+    'How the dataset is located and parsed. Absent: http(s) sources are JSON, others Hugging Face datasets.',
+  );
+
 /** One fine-tune dataset. */
 export const DatasetSchema = z
   .strictObject({
     source: z
       .string()
       .min(1)
-      .describe('A Hugging Face dataset id (org/name) or an http(s) URL of a JSON file.'),
-    type: z.enum(DATASET_TYPES).describe('Dataset format. Only "alpaca" is supported.'),
+      .describe('A Hugging Face dataset id (org/name) or an absolute http(s) URL of a file.'),
+    type: z
+      .enum(DATASET_TYPES)
+      .describe(
+        'Record schema: "alpaca" (instruction, input, output), "messages" (role/content turns), "sharegpt" (from/value turns), "prompt-completion", "text" or "preference" (prompt, chosen, rejected; dpo only).',
+      ),
+    loader: LoaderSchema.optional(),
   })
   .describe('A training dataset.');
+
+/** The training objective. */
+export const ObjectiveSchema = z
+  .strictObject({
+    type: z
+      .enum(OBJECTIVE_TYPES)
+      .default('sft')
+      .describe('"sft" (supervised fine-tuning, the default) or "dpo" (Direct Preference Optimization).'),
+    beta: z
+      .number()
+      .positive()
+      .optional()
+      .describe('dpo only: the DPO beta, a positive number. Default 0.1.'),
+    lossType: z
+      .enum(['sigmoid'])
+      .optional()
+      .describe('dpo only: the DPO loss; only "sigmoid" (the default).'),
+    maxPromptLength: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('dpo only: the longest prompt in tokens; at most config.unsloth.maxSeqLength. Default 512.'),
+  })
+  .describe('The training objective. Absent: sft.');
 
 /** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (decisions.md#d1). */
 export const FinetuneSchema = z
@@ -290,26 +425,44 @@ export const FinetuneSchema = z
     target: z
       .enum(FINETUNE_TARGETS)
       .optional()
-      .describe('Fine-tuning tool. --target wins over this field; the default is "unsloth".'),
-    baseModel: z.string().min(1).describe('Base model to fine-tune: a Hugging Face model id.'),
+      .describe(
+        'Fine-tuning tool: "unsloth" (NVIDIA GPU) or "llama-cpp" (llama.cpp on any CPU). --target wins over this field; the default is "unsloth".',
+      ),
+    baseModel: z
+      .string()
+      .min(1)
+      .describe(
+        'Base model to fine-tune. unsloth: a Hugging Face model id. llama-cpp: a GGUF file, written as a model source (http(s) URL, huggingface://, oci:// or a path in the build context).',
+      ),
+    objective: ObjectiveSchema.prefault({}),
     datasets: z
       .array(DatasetSchema)
-      .meta({ minItems: 1, maxItems: 1 })
-      .describe('Training datasets; exactly one.'),
+      .meta({ minItems: 1 })
+      .describe(
+        'Training datasets, read in order; one or more for sft, exactly one preference dataset for dpo.',
+      ),
     config: z
-      .strictObject({ unsloth: UnslothSchema.prefault({}) })
+      .strictObject({ unsloth: UnslothSchema.prefault({}), llamaCpp: LlamaCppTrainSchema.prefault({}) })
       .prefault({})
       .describe('Settings for the fine-tuning target.'),
     output: z
       .strictObject({
+        format: z
+          .enum(OUTPUT_FORMATS)
+          .default('gguf')
+          .describe(
+            '"gguf" (default): one <name>-<quantize>.gguf file; "adapter" (unsloth only): a <name>/ directory with the LoRA adapter and the tokenizer.',
+          ),
         quantize: z
           .string()
           .regex(
             QUANTIZE_RE,
             rule('INVALID_QUANTIZE', (v) => `quantize ${q(v)} is not a quantization method name`),
           )
-          .default('q4_k_m')
-          .describe('GGUF quantization method (Unsloth quantization_method), e.g. q4_k_m, q8_0, f16.'),
+          .optional()
+          .describe(
+            'gguf only: the quantization method, e.g. q4_k_m (the default for unsloth), q8_0, f16; for llama-cpp a llama-quantize type, default f32 (not quantized). Must be absent for format adapter.',
+          ),
         name: z
           .string()
           .regex(
@@ -321,12 +474,14 @@ export const FinetuneSchema = z
             ),
           )
           .default('aikit-model')
-          .describe('Base name of the output file: <name>-<quantize>.gguf.'),
+          .describe(
+            'Base name of the output: <name>-<quantize>.gguf, or the directory <name>/ for an adapter.',
+          ),
       })
       .prefault({})
-      .describe('The exported model file.'),
+      .describe('The exported model.'),
   })
-  .describe('A fine-tune aikitfile: trains a base model on a dataset and exports a GGUF file.');
+  .describe('A fine-tune aikitfile: trains a base model on datasets and exports a GGUF file or an adapter.');
 
 /** Every aikitfile: inference or fine-tune. */
 export const AikitfileSchema = z
@@ -341,5 +496,11 @@ export type RawInference = z.output<typeof InferenceSchema>;
 export type RawFinetune = z.output<typeof FinetuneSchema>;
 /** Unsloth settings after defaults. */
 export type UnslothConfig = z.output<typeof UnslothSchema>;
+/** llama.cpp training settings after defaults. */
+export type LlamaCppTrainConfig = z.output<typeof LlamaCppTrainSchema>;
 /** One dataset. */
 export type Dataset = z.output<typeof DatasetSchema>;
+/** A dataset loader. */
+export type DatasetLoader = z.output<typeof LoaderSchema>;
+/** The objective after defaults. */
+export type Objective = z.output<typeof ObjectiveSchema>;

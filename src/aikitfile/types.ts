@@ -1,6 +1,14 @@
 import type { Digest } from '../oci/index.js';
 import type { Issue, SourceRange } from '../util/errors.js';
-import type { BACKENDS, Dataset, FINETUNE_TARGETS, RUNTIMES, SERVERS, UnslothConfig } from './schema.js';
+import type {
+  BACKENDS,
+  Dataset,
+  FINETUNE_TARGETS,
+  LlamaCppTrainConfig,
+  RUNTIMES,
+  SERVERS,
+  UnslothConfig,
+} from './schema.js';
 
 /** An http(s) download. */
 export interface HttpSource {
@@ -105,10 +113,25 @@ export interface FinetuneSpec {
   /** From --target, else the file's `target`, else `unsloth` (decisions.md#d14). */
   target: (typeof FINETUNE_TARGETS)[number];
   baseModel: string;
+  /** sft, or dpo with its settings filled in (beta 0.1, sigmoid, 512). */
+  objective: FinetuneObjective;
+  /** In the order written; a loader's split defaults to `train`. */
   datasets: Dataset[];
-  config: { unsloth: UnslothConfig };
-  output: { quantize: string; name: string };
+  /** `unsloth.learningRate` is filled in per objective (0.0002 sft, 0.000001 dpo). */
+  config: { unsloth: UnslothConfig & { learningRate: number }; llamaCpp: LlamaCppTrainConfig };
+  output: FinetuneOutput;
 }
+
+/** The training objective after defaults. */
+export type FinetuneObjective =
+  { type: 'sft' } | { type: 'dpo'; beta: number; lossType: 'sigmoid'; maxPromptLength: number };
+
+/**
+ * The exported model: a `<name>-<quantize>.gguf` file, or an adapter directory `<name>/`. For
+ * llama-cpp without a quantize, the GGUF keeps the base model's tensor types and is `<name>.gguf`.
+ */
+export type FinetuneOutput =
+  { format: 'gguf'; quantize: string | undefined; name: string } | { format: 'adapter'; name: string };
 
 /** Either kind of aikitfile. */
 export type AikitSpec = InferenceSpec | FinetuneSpec;

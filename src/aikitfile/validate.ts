@@ -1,3 +1,4 @@
+import { checkFinetune } from './finetune.js';
 import { combinationProblem, MATRIX } from './matrix.js';
 import { BACKENDS, RUNTIMES, SERVERS } from './schema.js';
 import { isRecord, show, type KeyPath, type Reporter } from './report.js';
@@ -17,14 +18,6 @@ export interface ValidateContext extends RuleContext {
   /** Where the effective runtime came from when not from the file, for messages. */
   runtimeOrigin?: string | undefined;
 }
-
-// Unsloth's ALLOWED_QUANTS; a name outside it only warns, as Unsloth may add methods.
-// prettier-ignore
-const KNOWN_QUANTS = [
-  'not_quantized', 'fast_quantized', 'quantized', 'f32', 'bf16', 'f16', 'q8_0', 'q4_k_m', 'q5_k_m', 'q2_k',
-  'q3_k_l', 'q3_k_m', 'q3_k_s', 'q3_k_xs', 'q4_0', 'q4_1', 'q4_k_s', 'q4_k', 'q5_k', 'q5_0', 'q5_1', 'q5_k_s',
-  'q6_k', 'iq2_xxs', 'iq2_xs', 'iq3_xxs',
-];
 
 const isOneOf = <T extends string>(list: readonly T[], x: unknown): x is T => list.includes(x as T);
 
@@ -218,43 +211,13 @@ function checkLoadToMemory(
 }
 
 /** The hint for a fine-tune file without datasets. */
-export const NO_DATASETS_HINT = 'add one entry: datasets: [{source: org/name, type: alpaca}]';
+export { NO_DATASETS_HINT } from './finetune.js';
 
-const DATASET_ID_RE = /^[A-Za-z0-9][\w.-]*(?:\/[A-Za-z0-9][\w.-]*)?$/;
-
-/** Semantic rules of a fine-tune aikitfile. */
-export function validateFinetune(data: Record<string, unknown>, ctx: ValidateContext): void {
-  const r = ctx.reporter;
-  const datasets = data['datasets'];
-  // An absent key is reported by the schema mapper, with the same message.
-  if (Array.isArray(datasets) && datasets.length === 0) {
-    r.error('NO_DATASETS', ['datasets'], 'no datasets defined', { hint: NO_DATASETS_HINT });
-  } else if (Array.isArray(datasets) && datasets.length > 1) {
-    r.error('TOO_MANY_DATASETS', ['datasets'], 'only one dataset is supported at this time');
-  }
-  asArray(data['datasets']).forEach((d, i) => {
-    if (!isRecord(d) || typeof d['source'] !== 'string' || d['source'] === '') return;
-    const src = d['source'];
-    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(src)?.[1];
-    const ok = scheme ? /^https?$/i.test(scheme) && URL.canParse(src) : DATASET_ID_RE.test(src);
-    if (!ok) {
-      r.error(
-        'INVALID_DATASET_SOURCE',
-        ['datasets', i, 'source'],
-        `dataset source ${show(src)} is not a dataset id or http(s) url`,
-        {
-          hint: 'use a Hugging Face dataset id such as yahma/alpaca-cleaned, or an http(s) URL of a JSON file',
-        },
-      );
-    }
-  });
-  const output = data['output'];
-  const quantize = isRecord(output) ? output['quantize'] : undefined;
-  if (typeof quantize === 'string' && /^[a-z0-9_]+$/.test(quantize) && !KNOWN_QUANTS.includes(quantize)) {
-    r.warn(
-      'UNKNOWN_QUANTIZE',
-      ['output', 'quantize'],
-      `quantize ${show(quantize)} is not a known Unsloth method${didYouMean(quantize, KNOWN_QUANTS)}`,
-    );
-  }
+/** Semantic rules of a fine-tune aikitfile; `target` is the effective target (decisions.md#d14). */
+export function validateFinetune(
+  data: Record<string, unknown>,
+  ctx: ValidateContext,
+  target = 'unsloth',
+): void {
+  checkFinetune(data, ctx.reporter, target);
 }

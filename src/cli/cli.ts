@@ -4,6 +4,7 @@ import {
   BUILD_ARGS,
   checkMatrix,
   convert,
+  convertFinetune,
   readMetadata,
   resolveArtifacts,
   sourceSettings,
@@ -39,6 +40,7 @@ options:
   --build-arg k=v   a build-arg, as with docker buildx build (repeatable)
   --format f        convert output: pb (default, pipe to buildctl), json (readable dump),
                     dot or mermaid (the build graph: downloads, layers, as buildx names them)
+  --target t        fine-tune target: unsloth or llama-cpp (default: the file's, else unsloth)
   --server s        smoke: localai or llama-server (default: the image's label)
   --model m         smoke: a model to ask (repeatable; default: the image's label)
   --timeout s       smoke: seconds to wait for readiness and for each answer (default 120)
@@ -56,6 +58,7 @@ export async function runCli(argv: string[]): Promise<number> {
         platform: { type: 'string' },
         'build-arg': { type: 'string', multiple: true },
         format: { type: 'string' },
+        target: { type: 'string' },
         server: { type: 'string' },
         model: { type: 'string', multiple: true },
         timeout: { type: 'string' },
@@ -111,13 +114,13 @@ export async function runCli(argv: string[]): Promise<number> {
         if (!file || rest.length > 1) return usage(`${command} takes exactly one file`);
         const buildArgs = parseBuildArgs(values['build-arg'] ?? []);
         const platforms = (values.platform ?? 'linux/amd64').split(',').map((p) => parsePlatform(p.trim()));
-        if (command === 'validate') return await validate(file, platforms, buildArgs);
+        if (command === 'validate') return await validate(file, platforms, buildArgs, values.target);
         if (platforms.length !== 1)
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
         if (format !== 'pb' && format !== 'json' && format !== 'dot' && format !== 'mermaid')
           return usage(`unknown --format ${format}; use pb, json, dot or mermaid`);
-        return await convertFile(file, platforms[0]!, buildArgs, format);
+        return await convertFile(file, platforms[0]!, buildArgs, format, values.target);
       }
       default:
         return usage(`unknown command ${JSON.stringify(command)}`);
@@ -146,7 +149,7 @@ function parseBuildArgs(args: string[]): Record<string, string> {
   return out;
 }
 
-function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
+function load(file: string, buildArgs: Record<string, string>, target?: string): LoadedSpec {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -156,7 +159,7 @@ function load(file: string, buildArgs: Record<string, string>): LoadedSpec {
       hint: 'give the path of an aikitfile',
     });
   }
-  return loadAikitfile(text, file, { buildArgs });
+  return loadAikitfile(text, file, { buildArgs, ...(target ? { target } : {}) });
 }
 
 /** Loads, validates and converts for every platform, so it finds what a build would. */
@@ -164,8 +167,9 @@ async function validate(
   file: string,
   platforms: Platform[],
   buildArgs: Record<string, string>,
+  target?: string,
 ): Promise<number> {
-  const loaded = load(file, buildArgs);
+  const loaded = load(file, buildArgs, target);
   for (const w of loaded.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
   if (loaded.spec.kind === 'inference') {
     for (const w of checkMatrix(loaded.spec, platforms, { locate: (p) => loaded.locate(p), file })) {
@@ -187,15 +191,21 @@ async function convertFile(
   platform: Platform,
   buildArgs: Record<string, string>,
   format: 'pb' | 'json' | GraphFormat,
+  target?: string,
 ): Promise<number> {
-  const loaded = load(file, buildArgs);
-  if (loaded.spec.kind !== 'inference') {
-    throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be converted yet');
-  }
-  const { artifacts } = resolveArtifacts(buildArgs);
+  const loaded = load(file, buildArgs, target);
   const settings = sourceSettings(buildArgs);
-  const metadata = await readMetadata(loaded.spec, settings, networkFetcher(process.env['HF_TOKEN']));
-  const def = marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
+  let state;
+  if (loaded.spec.kind === 'finetune') {
+    const result = convertFinetune(loaded.spec, { platform, buildArgs, sources: { settings } });
+    for (const w of result.warnings) process.stderr.write(`${formatIssue(w, file)}\n`);
+    state = result.state;
+  } else {
+    const { artifacts } = resolveArtifacts(buildArgs);
+    const metadata = await readMetadata(loaded.spec, settings, networkFetcher(process.env['HF_TOKEN']));
+    state = convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state;
+  }
+  const def = marshal(state);
   if (format === 'json') process.stdout.write(`${JSON.stringify(dumpDefinition(def), null, 2)}\n`);
   else if (format === 'pb') process.stdout.write(encodeDefinition(def));
   else process.stdout.write(renderGraph([{ title: formatPlatform(platform), def }], format));

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { LANGUAGE_ARGS } from '../aikitfile/index.js';
 import { ARTIFACT_ARGS, resolveArtifacts } from './artifacts.js';
 import { BUILD_ARGS, buildArgsReadBy, unusedBuildArgs } from './build-args.js';
+import { FINETUNE_ARGS } from './finetune/args.js';
 import { SOURCE_ARGS, sourceSettings } from './models.js';
 
 describe('the register of build-args', () => {
-  it('lists every name once, the language first, then artifacts, sources and the frontend', () => {
+  it('lists every name once, the language first, then artifacts, sources, the frontend and fine-tune images', () => {
     const names = BUILD_ARGS.map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);
     expect(BUILD_ARGS.map((a) => a.readBy)).toEqual([
@@ -13,6 +14,7 @@ describe('the register of build-args', () => {
       ...ARTIFACT_ARGS.map(() => 'artifacts'),
       ...SOURCE_ARGS.map(() => 'sources'),
       'frontend',
+      ...FINETUNE_ARGS.map(() => 'finetune'),
     ]);
     expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_CHECK']);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);

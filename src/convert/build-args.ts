@@ -8,6 +8,7 @@ import {
   LOCALAI_BINARY,
   VLLM_TOOLCHAIN,
 } from './catalog.js';
+import { FINETUNE_ARGS } from './finetune/args.js';
 import { ORAS_IMAGE, REGISTRY_SECRET } from './oci-pull.js';
 
 // The register of every build-arg aikit reads: one table, so the unused-arg warning, `aikit
@@ -26,9 +27,10 @@ export interface BuildArg extends BuildArgInfo {
   /**
    * Which part of aikit reads it: the aikitfile language (src/aikitfile/args.ts), the artifact
    * overrides (artifacts.ts, resolveArtifacts), the remote model sources (models.ts, sourceSettings)
-   * or the frontend itself (src/frontend/subrequests.ts, the checks).
+   * or the frontend itself (src/frontend/subrequests.ts, the checks), or the fine-tune graphs
+   * (finetune/).
    */
-  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'frontend';
+  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'frontend' | 'finetune';
 }
 
 export const CUDA_LIBRARIES_ARG = 'AIKIT_CUDA_LIBRARIES';
@@ -139,6 +141,7 @@ export const BUILD_ARGS: readonly BuildArg[] = [
   ...ARTIFACTS.map((a) => ({ ...a, readBy: 'artifacts' as const })),
   ...SOURCES.map((a) => ({ ...a, readBy: 'sources' as const })),
   ...FRONTEND.map((a) => ({ ...a, readBy: 'frontend' as const })),
+  ...FINETUNE_ARGS.map((a) => ({ ...a, readBy: 'finetune' as const })),
 ];
 
 /** The rows one part of aikit reads, in register order, without the `readBy` column. */

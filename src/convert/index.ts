@@ -11,6 +11,8 @@ export type {
   LocalAIVersion,
 } from './catalog.js';
 export { convert } from './convert.js';
+export { convertFinetune } from './finetune/index.js';
+export type { FinetuneOptions, FinetuneResult } from './finetune/index.js';
 export type { ConvertOptions, ConvertResult } from './convert.js';
 export { DEFAULT_PATH, imageConfig, modelLabels } from './image-config.js';
 export type { ImageConfig } from './image-config.js';

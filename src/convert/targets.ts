@@ -22,6 +22,12 @@ export const TARGETS: readonly TargetInfo[] = [
     kind: 'finetune',
     description: 'fine-tune baseModel with Unsloth on an NVIDIA GPU; the output is the model file',
   },
+  {
+    name: 'llama-cpp',
+    kind: 'finetune',
+    description:
+      "fine-tune a GGUF baseModel with llama.cpp's llama-finetune on any CPU; the output is the model file",
+  },
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { loadAikitfile, type InferenceSpec } from '../aikitfile/index.js';
+import { loadAikitfile, type FinetuneSpec, type InferenceSpec } from '../aikitfile/index.js';
 import {
   CHECK_ARG,
   checkMatrix,
@@ -14,11 +14,19 @@ import { AikitError, locatedIssue, type Issue, type Locate } from '../util/error
 
 /** What the checks found valid, for the build to go on with. */
 export interface Checked {
+  kind: 'inference';
   spec: InferenceSpec;
   locate: Locate;
   platforms: Platform[];
   artifacts: Artifacts;
   settings: SourceSettings;
+}
+
+/** A fine-tune aikitfile that passed its checks: its graph is built apart (src/convert/finetune). */
+export interface CheckedFinetune {
+  kind: 'finetune';
+  spec: FinetuneSpec;
+  locate: Locate;
 }
 
 /** Where warnings go as they are found: the client during a build, the lint result for --check. */
@@ -29,19 +37,20 @@ export type WarningSink = (warnings: readonly Issue[]) => Promise<void>;
  * the platforms against the runtime. The build and `--check` run the same checks, so a file
  * that passes `--check` gets past them in the build. Throws the first failing step's AikitError.
  */
-export async function checkBuild(ctx: FrontendContext, file: BuildFile, warn: WarningSink): Promise<Checked> {
+export async function checkBuild(
+  ctx: FrontendContext,
+  file: BuildFile,
+  warn: WarningSink,
+): Promise<Checked | CheckedFinetune> {
   const { opts } = ctx;
   const loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), file.filename, {
     buildArgs: opts.buildArgs,
+    target: opts.target,
   });
   await warn([...loaded.warnings, ...unusedBuildArgs(opts.buildArgs)]);
   const spec = loaded.spec;
-  if (spec.kind !== 'inference') {
-    throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be built yet', {
-      hint: 'this release builds inference images; fine-tuning is planned',
-    });
-  }
   const locate: Locate = (path) => loaded.locate(path);
+  if (spec.kind === 'finetune') return { kind: 'finetune', spec, locate };
   if (opts.remoteContext) refuseLocalSources(spec, locate, opts.remoteContext, file.filename);
 
   const { artifacts } = resolveArtifacts(opts.buildArgs);
@@ -50,7 +59,7 @@ export async function checkBuild(ctx: FrontendContext, file: BuildFile, warn: Wa
   // allowed ones may warn (decisions.md#d8: runtime cuda on arm64 builds the CPU image).
   await warn(checkMatrix(spec, platforms, { locate, file: file.filename }));
   const settings = sourceSettings(opts.buildArgs, ctx.caps.llbCaps);
-  return { spec, locate, platforms, artifacts, settings };
+  return { kind: 'inference', spec, locate, platforms, artifacts, settings };
 }
 
 /** A remote build has no local context, so a model file named by a context path cannot be read. */

@@ -44,9 +44,14 @@ export interface RunOptions extends OpOptions {
   user?: string;
   network?: 'sandbox' | 'host' | 'none';
   mounts?: RunMount[];
+  /** `insecure` runs the step with all privileges; the build needs `--allow security.insecure`. */
+  security?: 'sandbox' | 'insecure';
+  /** CDI devices (e.g. `nvidia.com/gpu=all`) the engine injects; BuildKit >= v0.20. */
+  cdiDevices?: { name: string; optional?: boolean }[];
 }
 
 const NET_MODE = { sandbox: 0, host: 1, none: 2 } as const;
+const SECURITY_MODE = { sandbox: 0, insecure: 1 } as const;
 const MOUNT_BIND = 0;
 const MOUNT_SECRET = 1;
 const MOUNT_CACHE = 3;
@@ -187,6 +192,13 @@ export class ExecVertex extends Vertex {
     if (ctx.caps?.has(Caps.ExecMetaSetsDefaultPath)) caps.push(Caps.ExecMetaSetsDefaultPath);
     const network = NET_MODE[this.run.network ?? 'sandbox'];
     if (network !== 0) caps.push(Caps.ExecMetaNetwork);
+    const security = SECURITY_MODE[this.run.security ?? 'sandbox'];
+    if (security !== 0) caps.push(Caps.ExecMetaSecurity);
+    const cdiDevices = (this.run.cdiDevices ?? []).map((d) => ({
+      name: d.name,
+      optional: d.optional ?? false,
+    }));
+    if (cdiDevices.length > 0) caps.push(Caps.ExecMetaCDI);
     caps.push(Caps.ExecMetaBase);
     for (const m of this.mounts) {
       if (m.selector !== '') caps.push(Caps.ExecMountSelector);
@@ -251,6 +263,9 @@ export class ExecVertex extends Vertex {
       },
       mounts: pbMounts,
       network,
+      // Absent unless set, so that graphs without them keep their bytes.
+      ...(security !== 0 ? { security } : {}),
+      ...(cdiDevices.length > 0 ? { cdiDevices } : {}),
     };
     return finishOp(
       ctx,

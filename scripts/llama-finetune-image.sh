@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Builds a llama.cpp training image from Debian sid packages, with no registry, as
+# scripts/llama-server-image.sh does for llama-server: the .debs of llama-finetune, llama-quantize,
+# a minimal Python with jinja2 and exactly the libraries they need are extracted into a root
+# filesystem and imported into the engine that `scripts/engine.sh env` names. It stands in for
+# llama.cpp's own `ghcr.io/ggml-org/llama.cpp:full` (the same /app/llama-finetune and
+# /app/llama-quantize, and a python3 that the training-text step runs), which cannot be pulled on
+# the build machines. There is no shell: every step of a fine-tune runs a program directly.
+#
+# Usage: scripts/llama-finetune-image.sh [tag]     (default aikit-test/llama-finetune:sid)
+#
+# The packages are cached under $AIKIT_ENGINE_HOME/pkgs/llama-finetune (AIKIT_ENGINE_REFRESH=1
+# downloads them again), and the image is imported only when the tag does not already hold this
+# exact package set and recipe (this script), so a second run takes under a second.
+set -euo pipefail
+
+tag=${1:-aikit-test/llama-finetune:sid}
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$root/scripts/lib/apt.sh"
+readonly ENGINE_HOME="${AIKIT_ENGINE_HOME:-/var/lib/aikit-engine}"
+readonly REFRESH="${AIKIT_ENGINE_REFRESH:-0}"
+readonly SUITE=sid
+readonly DIR="$ENGINE_HOME/pkgs/llama-finetune"
+# llama.cpp 0.7.0 needs glibc >= 2.43, so the whole userland comes from sid. llama-finetune is in
+# llama.cpp-examples, llama-quantize in llama.cpp-tools; libggml0 carries the CPU backends. Python
+# 3.14 is sid's default, the one python3-markupsafe's speedups are built for.
+readonly PACKAGES=(libc6 libstdc++6 libgcc-s1 libgomp1 libssl3t64 libzstd1 zlib1g libggml0 libllama0
+  llama.cpp-tools llama.cpp-examples python3.14-minimal libpython3.14-minimal libpython3.14-stdlib
+  libexpat1 libffi8 python3-jinja2 python3-markupsafe)
+readonly RECIPE_LABEL=ai.kaito.aikit.test.recipe
+
+log() { printf 'llama-finetune-image.sh: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+if [ -z "${DOCKER_HOST:-}" ]; then
+  eval "$("$root/scripts/engine.sh" env)"
+fi
+
+fetch() {
+  if [[ -f "$DIR/debs/.complete" && "$REFRESH" != 1 ]]; then
+    return 0
+  fi
+  log "downloading ${PACKAGES[*]} from Debian $SUITE"
+  # Private sources, lists and cache (scripts/lib/apt.sh), on the machine's own Debian mirror.
+  private_apt_init "$DIR" "$SUITE"
+  private_apt apt-get "$DIR" update >&2
+  rm -rf "$DIR/debs.new"
+  mkdir -p "$DIR/debs.new"
+  (cd "$DIR/debs.new" && private_apt apt-get "$DIR" download "${PACKAGES[@]}" >&2)
+  (cd "$DIR/debs.new" && ls -- *.deb >.complete)
+  rm -rf "$DIR/debs" && mv "$DIR/debs.new" "$DIR/debs"
+}
+
+# The root filesystem of the image, rebuilt only when the package set changed.
+extract() {
+  local rootfs="$DIR/rootfs"
+  if [[ "$(cat "$rootfs/.recipe" 2>/dev/null || true)" == "$recipe" ]]; then
+    return 0
+  fi
+  log "extracting $(wc -l <"$DIR/debs/.complete") packages"
+  local new="$rootfs.new" deb
+  rm -rf "$new"
+  mkdir -p "$new"
+  for deb in "$DIR"/debs/*.deb; do
+    dpkg -x "$deb" "$new"
+  done
+  # Merged /usr, as in every current Debian image; the loader is found at /lib64/ld-linux-x86-64.so.2
+  # through lib64 -> usr/lib64 (libc6 ships usr/lib64/ld-linux-x86-64.so.2 -> ../lib/x86_64-linux-gnu/...).
+  ln -sfn usr/lib "$new/lib"
+  ln -sfn usr/lib64 "$new/lib64"
+  ln -sfn usr/bin "$new/bin"
+  ln -sfn usr/sbin "$new/sbin"
+  [[ -e "$new/usr/lib64/ld-linux-x86-64.so.2" ]] ||
+    ln -sfn ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$new/usr/lib64/ld-linux-x86-64.so.2"
+  # What training does not need: docs, the ggml test programs, debconf and gdb helpers.
+  rm -rf "$new/usr/share/doc" "$new/usr/share/man" "$new/usr/share/lintian" "$new/usr/share/gdb" \
+    "$new/usr/share/bash-completion" "$new/usr/libexec/x86_64-linux-gnu/ggml"
+  # llama.cpp's full image keeps its tools in /app (their RUNPATH is absolute, so copies find
+  # their libraries) and has python3 on PATH.
+  mkdir -p "$new/app" "$new/tmp" "$new/etc"
+  cp "$new/usr/bin/llama-finetune" "$new/usr/bin/llama-quantize" "$new/app/"
+  ln -sfn python3.14 "$new/usr/bin/python3"
+  chmod 1777 "$new/tmp"
+  printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$new/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$new/etc/group"
+  [[ -x "$new/app/llama-finetune" && -x "$new/app/llama-quantize" && -x "$new/usr/bin/python3.14" ]] ||
+    die "the packages lack llama-finetune, llama-quantize or python3.14"
+  [[ -d "$new/usr/lib/python3/dist-packages/jinja2" ]] || die "the packages lack jinja2"
+  ls "$new"/usr/lib/x86_64-linux-gnu/ggml/backends0/libggml-cpu-*.so >/dev/null 2>&1 ||
+    die "libggml0 ships no CPU backend (usr/lib/x86_64-linux-gnu/ggml/backends0/libggml-cpu-*.so)"
+  printf '%s\n' "$recipe" >"$new/.recipe"
+  rm -rf "$rootfs" && mv "$new" "$rootfs"
+}
+
+mkdir -p "$DIR"
+exec 9>"$DIR/.lock"
+flock 9
+fetch
+# The package set and this script together decide the root filesystem and the image.
+recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+extract
+
+previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+if [[ "$(docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$tag" 2>/dev/null || true)" == "$recipe" ]]; then
+  log "$tag is up to date"
+else
+  version=$(sed -n 's/^llama.cpp-examples_\(.*\)_amd64\.deb$/\1/p' "$DIR/debs/.complete" | sed 's/%3a/:/')
+  log "importing $tag (llama.cpp-examples $version)"
+  tar -C "$DIR/rootfs" --exclude=./.recipe --numeric-owner -c . | docker import \
+    -c 'ENTRYPOINT ["/app/llama-finetune"]' \
+    -c 'WORKDIR /app' \
+    -c 'ENV PATH=/app:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c "LABEL org.opencontainers.image.title=\"llama.cpp training tools (Debian $SUITE)\"" \
+    -c "LABEL org.opencontainers.image.version=\"$version\"" \
+    -c "LABEL $RECIPE_LABEL=\"$recipe\"" \
+    - "$tag" >/dev/null
+  # Drop the image the tag held before, unless something still uses it.
+  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>&1 || true
+fi
+size=$(docker image inspect "$tag" --format '{{.Size}}')
+log "$tag: $((size / 1024 / 1024)) MiB (image size as docker reports it)"
+printf '%s\n' "$tag"
