@@ -1,6 +1,7 @@
 import {
   checkMatrix,
   convert,
+  isPackageTarget,
   readMetadata,
   resolveArtifacts,
   resolveImages,
@@ -10,6 +11,7 @@ import {
   type ConvertOptions,
 } from './convert/index.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
+import { buildPackage } from './frontend/package.js';
 import {
   readBuildFile,
   resultPayload,
@@ -40,6 +42,8 @@ export const buildAikit: BuildFunc = async (ctx) => {
       },
     );
   }
+  // The packaging targets read no aikitfile: the build-args say what to package.
+  if (isPackageTarget(ctx.opts.target)) return buildPackage(ctx, ctx.opts.target);
   const file = await readBuildFile(ctx);
   const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
   // Every user error from here on can point into the aikitfile: one boundary attaches it.

@@ -12,6 +12,15 @@ describe('the register of build-args', () => {
       ...LANGUAGE_ARGS.map(() => 'aikitfile'),
       ...ARTIFACT_ARGS.map(() => 'artifacts'),
       ...SOURCE_ARGS.map(() => 'sources'),
+      ...buildArgsReadBy('packager').map(() => 'packager'),
+    ]);
+    expect(buildArgsReadBy('packager').map((a) => a.name)).toEqual([
+      'source',
+      'name',
+      'layer_packaging',
+      'exclude',
+      'generic_output_mode',
+      'AIKIT_PACKAGER_IMAGE',
     ]);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);
     for (const a of BUILD_ARGS) expect(a.description, a.name).not.toBe('');
@@ -53,6 +62,6 @@ describe('unusedBuildArgs', () => {
         .join(', ')}`,
     );
     expect(issues[0]!.hint).toContain('AIKIT_HF_ENDPOINT, AIKIT_HF_TOKEN_SECRET');
-    expect(issues[0]!.hint).toMatch(/, model, runtime$/);
+    expect(issues[0]!.hint).toMatch(/, model, name, runtime, source$/);
   });
 });
