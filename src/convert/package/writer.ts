@@ -105,7 +105,15 @@ export async function writeLayout(job: PackageJob): Promise<{ manifest: Descript
 
 /** The files of a file or directory, sorted by path bytes, without excluded ones. */
 export async function listFiles(input: string, exclude: readonly string[]): Promise<SourceFile[]> {
-  const st = await stat(input);
+  const st = await stat(input).catch(() => {
+    throw new AikitError(
+      'PACKAGE_SOURCE_MISSING',
+      `${input.replace(/^\/in\/?/, '') || 'the build context'} is not in the build context`,
+      {
+        hint: 'a context source needs a context: end the command with `-f- .` (the Dockerfile from stdin, the context from .), not `-`',
+      },
+    );
+  });
   if (st.isFile()) return [{ path: posix.basename(input), abs: input, size: st.size }];
   const skip = excludes(exclude);
   const out: SourceFile[] = [];
