@@ -13,7 +13,7 @@ import type { PackageArgs, PackageTarget } from './args.js';
 import type { PackageJob } from './writer.js';
 
 // The packaging build: the source files as one state, then one step that turns them into an
-// OCI image layout. The step runs the frontend's own image as a tool (decisions.md#packaging-tool):
+// OCI image layout. The step runs the frontend's own image as a tool (decisions.md#d17):
 // the bytes of tars, digests and JSON must be made where the files are, inside the build.
 
 /** The image the packaging step runs in, and how to start the packager there. */

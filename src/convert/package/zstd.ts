@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 // A zstd frame (RFC 8878) made of raw blocks: valid zstd that every decoder reads, but not
 // compressed. Node 20 has no zstd compressor and the packaging step runs in the frontend's own
-// image, which carries nothing but node (decisions.md#packaging-tool); ModelPack recommends not
+// image, which carries nothing but node (decisions.md#d17); ModelPack recommends not
 // compressing weights anyway, so `tar+zstd` is about the media type, not the size.
 
 const MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
