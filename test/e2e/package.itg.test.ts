@@ -144,6 +144,49 @@ describe('packager/modelpack', () => {
   });
 });
 
+describe('packager/modelpack from huggingface://', () => {
+  it('packages every listed file at the listed commit, with no context (a Hub mirror stands in)', async () => {
+    const commit = 'b'.repeat(40);
+    const config = Buffer.from('{"architectures":["Qwen3ForCausalLM"]}\n');
+    await serveFixture(
+      fixtureUrl,
+      '/pkg-hf/api/models/acme/qwen-tiny/revision/main?blobs=true',
+      JSON.stringify({
+        sha: commit,
+        siblings: [
+          { rfilename: 'config.json' },
+          { rfilename: 'model.gguf', lfs: { sha256: sha(gguf).slice(7), size: gguf.length } },
+          { rfilename: 'original/skip.pth' },
+        ],
+      }),
+      { contentType: 'application/json' },
+    );
+    await serveFixture(fixtureUrl, `/pkg-hf/acme/qwen-tiny/resolve/${commit}/config.json`, config);
+    await serveFixture(fixtureUrl, `/pkg-hf/acme/qwen-tiny/resolve/${commit}/model.gguf`, gguf);
+    const { out } = await packageBuild(
+      'packager/modelpack',
+      {
+        source: 'huggingface://acme/qwen-tiny',
+        name: 'qwen3',
+        exclude: "'original/**'",
+        AIKIT_HF_ENDPOINT: `${fixtureUrl}/pkg-hf`,
+      },
+      '',
+    );
+    const { manifest, config: doc } = await readLayout(out);
+    expect(configProblems(doc)).toEqual([]);
+    expect(manifest.layers.map((l) => [l.annotations['org.cncf.model.filepath'], l.digest])).toEqual([
+      ['model.gguf', sha(gguf)],
+      ['config.json', sha(config)],
+    ]);
+    expect((doc as { descriptor: Json }).descriptor).toEqual({
+      name: 'qwen3',
+      sourceURL: 'huggingface://acme/qwen-tiny',
+      revision: 'main',
+    });
+  });
+});
+
 describe('packager/generic', () => {
   it('the reference command with no context packages an http file', async () => {
     const url = await serveFixture(fixtureUrl, '/package/tiny.gguf', gguf);

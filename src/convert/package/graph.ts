@@ -10,6 +10,7 @@ import {
 } from '../../llb/index.js';
 import type { ModelFile } from '../models.js';
 import type { PackageArgs, PackageTarget } from './args.js';
+import { excludes } from './exclude.js';
 import type { PackageJob } from './writer.js';
 
 // The packaging build: the source files as one state, then one step that turns them into an
@@ -98,9 +99,12 @@ function sourceState(o: PackageGraphOptions): { state: State; path: string } {
       };
     case 'huggingface': {
       const prefix = `/models/${src.repo}/`;
+      // Excluded files are not even downloaded (the reference's "download exclusions").
+      const skip = excludes(o.args.exclude);
       let files: FileAction | undefined;
       for (const f of o.hfFiles ?? []) {
         const rel = f.dest.startsWith(prefix) ? f.dest.slice(prefix.length) : f.dest.replace(/^\/+/, '');
+        if (skip(rel)) continue;
         const opts = { createDestPath: true };
         files = files
           ? files.copy(f.source, f.srcPath, `/${rel}`, opts)
