@@ -20,7 +20,7 @@ FROM gcr.io/distroless/nodejs20-debian12
 COPY --from=cache /aikit /aikit
 ENV NODE_ENV=production
 LABEL moby.buildkit.frontend.network.none="true" \
-      moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs" \
+      moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests" \
       org.opencontainers.image.title="aikit" \
       org.opencontainers.image.source="https://github.com/kaito-project/aikit"
 ENTRYPOINT ["/nodejs/bin/node", "/aikit/main.cjs"]

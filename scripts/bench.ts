@@ -1,5 +1,6 @@
 // `npm run bench`: the figures of issue 7, measured in one run on one engine, printed and written
-// to bench/results.md. Starts the engine, builds aikit:test and the stand-ins itself.
+// to bench/results.md, with the figures as bench/results.json and charts of them as bench/*.svg
+// (scripts/bench-charts.ts). Starts the engine, builds aikit:test and the stand-ins itself.
 //
 //   AIKIT_BENCH_RUNS        runs per cached/rebuild figure (default 7)
 //   AIKIT_BENCH_COLD_RUNS   runs per cold 1 GiB build (default 3)
@@ -24,6 +25,7 @@ import { defaultFixtures, fixtureBytes, sha256Hex } from '../test/fixtures/artif
 import { buildRuntimeStandIns, STAND_IN_IMAGES } from '../test/fixtures/runtime-images.js';
 import { startFixtureServer } from '../test/fixtures/server.js';
 import { engineEnv, ROOT, run, type RunResult } from '../test/e2e/harness.js';
+import { renderBenchCharts, type BenchFigures } from './bench-charts.js';
 
 const RUNS = Number(process.env['AIKIT_BENCH_RUNS'] ?? 7);
 const COLD_RUNS = Number(process.env['AIKIT_BENCH_COLD_RUNS'] ?? 3);
@@ -221,6 +223,13 @@ say(
 say();
 
 const results: Record<string, number> = {};
+const figures: BenchFigures = {
+  engine: `Docker ${dockerVersion}`,
+  date: new Date().toISOString().slice(0, 10),
+  cached: [],
+  cold: [],
+  conversion: [],
+};
 
 // 1. Frontend overhead: fully cached rebuilds. ------------------------------------------------
 if (!SKIP.has('cached')) {
@@ -251,6 +260,7 @@ if (!SKIP.has('cached')) {
     }
     const [ma, md] = [median(a), median(d)];
     if (!results['cachedAikit']) [results['cachedAikit'], results['cachedDocker']] = [ma, md];
+    figures.cached.push({ engine: figures.engine, output: label, aikitfile: ma, dockerfile: md });
     say(`| ${label} | ${ms(ma)} | ${ms(md)} | ${ratio(ma, md)} | ${mark(ma / md <= 1.3)} |`);
   }
   say();
@@ -315,6 +325,13 @@ if (!SKIP.has('cold')) {
     }
     const [ma, md] = [median(a), median(d)];
     results[`cold ${label}`] = ma;
+    figures.cold.push({
+      modelMiB: MODEL_MIB,
+      export: label.replace(/`/g, ''),
+      aikitfile: ma / 1000,
+      dockerfile: md / 1000,
+      floor: fl / 1000,
+    });
     say(
       `| ${label} | ${sec(ma)} | ${sec(md)} | ${ratio(ma, md)} (${mark(ma / md <= 1.05)}) | ${ratio(ma, fl)} | ${(served / 2 ** 20).toFixed(0)} MiB |`,
     );
@@ -482,6 +499,14 @@ if (!SKIP.has('convert')) {
   const withT = once(big50).ops;
   const withoutT = once(none).ops;
   const mt = median(times);
+  // For the chart only: how conversion grows with the number of models (two templates each).
+  for (const n of [1, 10, 25, 50, 100]) {
+    const text = conversionAikitfile(n, 2 * n);
+    once(text);
+    const xs: number[] = [];
+    for (let i = 0; i < 15; i++) xs.push(once(text).ms);
+    figures.conversion.push({ models: n, ms: Number(median(xs).toFixed(2)) });
+  }
   say('## 5. Conversion (parse, validate, convert, marshal; in process)');
   say();
   say(
@@ -511,6 +536,8 @@ function conversionAikitfile(models: number, templates: number): string {
 // ---------------------------------------------------------------------------------------------
 say(`Total bench time: ${sec(performance.now() - started)}.`);
 await writeFile(join(ROOT, 'bench/results.md'), `${lines.join('\n')}\n`);
+await writeFile(join(ROOT, 'bench/results.json'), `${JSON.stringify(figures, null, 2)}\n`);
+for (const chart of await renderBenchCharts(figures)) progress(`wrote ${chart}`);
 await big.close();
 await fixtures.close();
 await rm(work, { recursive: true, force: true });

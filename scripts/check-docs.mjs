@@ -11,8 +11,10 @@
 // 2. Browser (headless Chromium from Debian, /usr/bin/chromium): every page in the sidebar renders
 //    an h1 with no console errors, no failed or off-machine requests and no broken images; a
 //    sidebar link, a navbar link and an in-page link navigate; the local search finds the right
-//    page, from the search box and on the search page. Screenshots of every page go to --out
-//    (default: a new temp dir).
+//    page, from the search box and on the search page; every ```mermaid block is drawn as an SVG
+//    with a node per declared node and every label's text. Screenshots of every page go to --out
+//    (default: a new temp dir). The build graph on the architecture page must be what
+//    `aikit convert --format mermaid` gives (the golden file).
 //
 // Exits 1 when anything fails, 2 on a usage error.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -83,6 +85,26 @@ function codeBlocks(text) {
   const re = /^```(\w*)([^\n]*)\n([\s\S]*?)^```\s*$/gm;
   for (let m; (m = re.exec(text));) blocks.push({ lang: m[1], meta: m[2].trim(), body: m[3] });
   return blocks;
+}
+
+const ENTITIES = { quot: '"', lt: '<', gt: '>', amp: '&', 35: '#', 96: '`' };
+const decode = (s) => s.replace(/#(\w+);/g, (m, e) => ENTITIES[e] ?? m).replace(/<br\s*\/?>/g, ' ');
+/** Text compared without whitespace: Mermaid wraps and joins lines as it likes. */
+const squash = (s) => s.replace(/\s+/g, '');
+
+/** What a Mermaid flowchart declares: node labels (`id["label"]`, any shape) and all quoted text. */
+function mermaidDeclared(body) {
+  const nodes = new Set();
+  const texts = [];
+  for (const line of body.split('\n')) {
+    const subgraph = /^\s*subgraph\b/.test(line);
+    for (const m of line.matchAll(/([\w-]+)\s*(?:\[\[|\[\/|\[\(|\(\[|\{\{|\[|\(|\{)"([^"]*)"/g)) {
+      if (!subgraph) nodes.add(m[1]);
+      texts.push(decode(m[2]));
+    }
+    for (const m of line.matchAll(/\|"([^"]*)"\|/g)) texts.push(decode(m[1]));
+  }
+  return { nodes: nodes.size, texts };
 }
 
 /** Runs the CLI in this process (through tsx), capturing what it writes. */
@@ -162,6 +184,14 @@ async function checkExamples(docs) {
   const args = [...(convert.ARTIFACT_ARGS ?? []), ...(convert.SOURCE_ARGS ?? [])].map((a) => a.name);
   check(args.length > 0, 'no AIKIT_* build-args found in src/convert');
   for (const a of args) check(mirrors.includes(`\`${a}\``), `mirrors.md does not document ${a}`);
+
+  // The build graph shown is the one the code draws today.
+  const architecture = docs.find((d) => d.id === 'architecture')?.text ?? '';
+  const graph = await readFile(join(ROOT, 'test/golden/aikitfile-llama.linux-amd64.graph.mmd'), 'utf8');
+  check(
+    codeBlocks(architecture).some((b) => b.lang === 'mermaid' && b.body === graph),
+    'architecture.md: the Mermaid build graph differs from test/golden/aikitfile-llama.linux-amd64.graph.mmd',
+  );
 
   const premade = docs.find((d) => d.id === 'premade-models')?.text ?? '';
   const models = await readdir(join(ROOT, 'models')).catch(() => []);
@@ -270,6 +300,43 @@ async function checkSite(docs, base, out) {
       check(problems.length === 0, `${href}: ${problems.join('; ')}`);
       console.log(`page ${href}: "${h1}" (${Math.round(performance.now() - started)} ms)`);
     }
+
+    // Every Mermaid block is drawn in the browser: one SVG each, with its nodes and their text.
+    let diagrams = 0;
+    for (const doc of docs) {
+      const blocks = codeBlocks(doc.text).filter((b) => b.lang === 'mermaid');
+      if (blocks.length === 0) continue;
+      problems = [];
+      await page.goto(url(doc.route), { waitUntil: 'load' });
+      const svgs = page.locator('.docusaurus-mermaid-container svg');
+      await svgs
+        .nth(blocks.length - 1)
+        .waitFor({ timeout })
+        .catch(() => {});
+      const drawn = await svgs.evaluateAll((els) =>
+        els.map((svg) => ({ nodes: svg.querySelectorAll('g.node').length, text: svg.textContent ?? '' })),
+      );
+      check(
+        drawn.length === blocks.length,
+        `${doc.file}: ${blocks.length} mermaid blocks but ${drawn.length} diagrams drawn`,
+      );
+      blocks.forEach((b, i) => {
+        const want = mermaidDeclared(b.body);
+        const got = drawn[i] ?? { nodes: 0, text: '' };
+        check(
+          want.nodes > 0 && got.nodes === want.nodes,
+          `${doc.file}: diagram ${i + 1} has ${got.nodes} nodes, its source declares ${want.nodes}`,
+        );
+        const text = squash(got.text);
+        const missing = want.texts.filter((t) => !text.includes(squash(t)));
+        check(missing.length === 0, `${doc.file}: diagram ${i + 1} does not show ${missing.join(' | ')}`);
+        diagrams++;
+      });
+      check(problems.length === 0, `${doc.route} diagrams: ${problems.join('; ')}`);
+      await page.screenshot({ path: join(out, `diagrams-${doc.id}.png`), fullPage: true });
+    }
+    check(diagrams >= 4, `only ${diagrams} mermaid diagrams found in website/docs`);
+    console.log(`diagrams: ${diagrams} checked for their nodes and labels`);
 
     // Navigation by clicking: sidebar, navbar, a link inside a page.
     problems = [];

@@ -80,15 +80,15 @@ await sh(
 );
 const built = Date.now();
 
+step(`the image's layers: aikit inspect ${TAG}`);
+await sh('npx', ['tsx', 'src/cli/main.ts', 'inspect', TAG], env);
+
 step('the image');
 for (const img of await readOciTar(out)) {
   console.log(`\nplatform ${img.platform}  manifest ${img.manifestDigest}`);
   console.log(
     `  entrypoint ${JSON.stringify(img.config.config['Entrypoint'])} cmd ${JSON.stringify(img.config.config['Cmd'])}`,
   );
-  console.log('  layers:');
-  for (const l of img.layers)
-    console.log(`    ${l.digest.slice(0, 19)}  ${String(l.size).padStart(9)} bytes`);
   const files = [...img.files].filter(([, f]) => f.type === 'file').sort(([a], [b]) => a.localeCompare(b));
   const ours = files.filter(([path]) => path.startsWith('models/') || path === 'app/llama-server');
   console.log(`  files (${files.length - ours.length} more from the server image):`);

@@ -36,7 +36,8 @@ AIKIT_WRITE_CODE_CACHE=1 "$node_bin" "$rootfs/aikit/main.cjs" </dev/null >/dev/n
 test -s "$rootfs/aikit/frontend.cjs.cache" || echo "warning: no V8 code cache was written" >&2
 
 version=$(node -p "require('./package.json').version")
-caps='moby.buildkit.frontend.inputs'
+# subrequests: buildx's --check and --call ask for it, and the gateway refuses images without it.
+caps='moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests'
 tar -C "$rootfs" -c . | docker import \
   -c 'ENTRYPOINT ["/usr/bin/node", "/aikit/main.cjs"]' \
   -c 'ENV NODE_ENV=production' \

@@ -65,7 +65,7 @@ describe('the frontend over a fake LLBBridge', () => {
       config: { Cmd: string[] };
     };
     expect(arm.architecture).toBe('arm64');
-    expect(arm.config.Cmd).toEqual(['--debug', '--config-file=/config.yaml']);
+    expect(arm.config.Cmd).toEqual(['--log-level=debug', '--config-file=/config.yaml']);
     // The aikitfile read is one solve, then one per platform; the base image is pinned by digest.
     expect(calls.solves).toHaveLength(3);
     expect(calls.resolves.map((r) => r['Ref'])).toEqual([

@@ -1,21 +1,18 @@
 import {
-  checkMatrix,
   convert,
   isPackageTarget,
   readMetadata,
-  resolveArtifacts,
   resolveImages,
   runtimeImageRefs,
-  sourceSettings,
-  unusedBuildArgs,
   type ConvertOptions,
 } from './convert/index.js';
+import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './frontend/check.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
 import { buildPackage } from './frontend/package.js';
+import { answerSubrequest } from './frontend/subrequests.js';
 import {
   readBuildFile,
   resultPayload,
-  targetPlatforms,
   userErrorStatus,
   type BuildFile,
   type BuildFunc,
@@ -23,25 +20,17 @@ import {
   type PlatformResult,
 } from './gateway/index.js';
 import { formatPlatform, marshal, type Platform, type SourceInfo } from './llb/index.js';
-import { loadAikitfile, type InferenceSpec } from './aikitfile/index.js';
-import { AikitError, locatedIssue, type Locate } from './util/errors.js';
+import type { InferenceSpec } from './aikitfile/index.js';
+import { AikitError, type Issue } from './util/errors.js';
 import { log } from './util/log.js';
 
 /**
  * The frontend's build: read the aikitfile from the client, validate it, convert it once per
  * target platform, solve the graphs in parallel and return the images (dockerfile2llb's
- * builder/build.go in miniature).
+ * builder/build.go in miniature). buildx's `--check` and `--call` ask a subrequest instead.
  */
 export const buildAikit: BuildFunc = async (ctx) => {
-  if (ctx.opts.requestId) {
-    throw new AikitError(
-      'UNSUPPORTED_REQUEST',
-      `this frontend does not answer ${ctx.opts.requestId} requests`,
-      {
-        hint: 'drop --call/--check; aikit validate <file> checks an aikitfile without building it',
-      },
-    );
-  }
+  if (ctx.opts.requestId) return answerSubrequest(ctx, ctx.opts.requestId);
   // The packaging targets read no aikitfile: the build-args say what to package.
   if (isPackageTarget(ctx.opts.target)) return buildPackage(ctx, ctx.opts.target);
   const file = await readBuildFile(ctx);
@@ -57,26 +46,14 @@ export const buildAikit: BuildFunc = async (ctx) => {
 
 async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source: SourceInfo) {
   const { opts } = ctx;
-  const loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), file.filename, {
-    buildArgs: opts.buildArgs,
+  const policy = checkPolicy(opts.buildArgs);
+  const warned: Issue[] = [];
+  const { spec, locate, platforms, artifacts, settings } = await checkBuild(ctx, file, async (found) => {
+    const kept = keptWarnings(policy, found);
+    warned.push(...kept);
+    await sendWarnings(ctx, kept, file.vertex, source);
   });
-  await sendWarnings(ctx, [...loaded.warnings, ...unusedBuildArgs(opts.buildArgs)], file.vertex, source);
-  const spec = loaded.spec;
-  if (spec.kind !== 'inference') {
-    throw new AikitError('UNSUPPORTED_SPEC', 'fine-tune aikitfiles cannot be built yet', {
-      hint: 'this release builds inference images; fine-tuning is planned',
-    });
-  }
-  const locate: Locate = (path) => loaded.locate(path);
-  if (opts.remoteContext) refuseLocalSources(spec, locate, opts.remoteContext, file.filename);
-
-  const { artifacts } = resolveArtifacts(opts.buildArgs);
-  const platforms = targetPlatforms(ctx);
-  // Forbidden platform × runtime × backend combinations fail here, at the runtime's line (D15);
-  // allowed ones may warn (D8: runtime cuda on arm64 builds the CPU image).
-  const matrix = checkMatrix(spec, platforms, { locate, file: file.filename });
-  await sendWarnings(ctx, matrix, file.vertex, source);
-  const settings = sourceSettings(opts.buildArgs);
+  if (policy.error && warned.length > 0) throw warningsAsError(warned, file.filename);
   const fetcher = engineMetadataFetcher(ctx, file.filename, locate);
   const metadata = await readMetadata(spec, settings, fetcher);
   const shared: SharedOptions = {
@@ -93,20 +70,6 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
   };
   const results = await Promise.all(platforms.map((platform) => buildPlatform(ctx, spec, shared, platform)));
   return resultPayload(results, platforms.length > 1);
-}
-
-/** A remote build has no local context, so a model file named by a context path cannot be read. */
-function refuseLocalSources(spec: InferenceSpec, locate: Locate, remoteContext: string, file: string) {
-  const local = spec.models.find((x) => x.source.kind === 'local');
-  if (!local) return;
-  const issue = locatedIssue(locate, {
-    code: 'LOCAL_SOURCE_IN_REMOTE_BUILD',
-    message: `model ${local.name}: a context path cannot be read when building from ${remoteContext}`,
-    hint: 'use an https://, huggingface:// or oci:// source, or build from a local directory',
-    path: ['models', local.index, 'source'],
-  });
-  const message = `model ${local.name} names a local file, but the build has no local context`;
-  throw new AikitError(issue.code, message, { file, issues: [issue] });
 }
 
 /** What every platform's conversion shares. */

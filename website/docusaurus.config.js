@@ -16,8 +16,12 @@ const config = {
   onBrokenLinks: 'throw',
   onBrokenAnchors: 'throw',
   markdown: {
+    // ```mermaid blocks become diagrams, drawn in the browser by @docusaurus/theme-mermaid.
+    mermaid: true,
     hooks: { onBrokenMarkdownLinks: 'throw' },
   },
+  // The benchmark charts (bench/*.svg) are served as they are committed, next to the figures.
+  staticDirectories: ['static', '../bench'],
   i18n: { defaultLocale: 'en', locales: ['en'] },
   presets: [
     [
@@ -34,6 +38,7 @@ const config = {
     ],
   ],
   themes: [
+    '@docusaurus/theme-mermaid',
     [
       '@easyops-cn/docusaurus-search-local',
       /** @type {import('@easyops-cn/docusaurus-search-local').PluginOptions} */
@@ -52,6 +57,7 @@ const config = {
     /** @type {import('@docusaurus/preset-classic').ThemeConfig} */
     ({
       colorMode: { respectPrefersColorScheme: true },
+      mermaid: { theme: { light: 'neutral', dark: 'dark' } },
       navbar: {
         title: 'aikit',
         logo: { alt: 'aikit', src: 'img/logo.svg' },

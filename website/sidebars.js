@@ -14,7 +14,7 @@ const sidebars = {
       type: 'category',
       label: 'Features',
       collapsed: false,
-      items: ['create-images', 'fine-tune', 'vision', 'gpu', 'kubernetes', 'security'],
+      items: ['create-images', 'model-sources', 'fine-tune', 'vision', 'gpu', 'kubernetes', 'security'],
     },
     {
       type: 'category',
@@ -32,7 +32,7 @@ const sidebars = {
       type: 'category',
       label: 'Building',
       collapsed: false,
-      items: ['cli', 'errors', 'mirrors', 'layering', 'engines', 'packaging'],
+      items: ['cli', 'errors', 'mirrors', 'layering', 'engines', 'performance', 'packaging'],
     },
     {
       type: 'category',

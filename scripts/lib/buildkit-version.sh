@@ -5,7 +5,7 @@
 # BuildKit as "v0.0.0+unknown". The frontend's capability checks and the tests
 # still need to know which generation they talk to, and moby pins exactly one
 # BuildKit per release line (its vendor.mod), so the Docker version decides it.
-# Source: shared/reference/buildkit-gateway.md §1.1.
+# Source: decisions.md#buildkit-versions.
 
 # buildkit_for_docker DOCKER_VERSION
 # Prints the BuildKit version (e.g. v0.25.2) or returns 1 for an unknown line.

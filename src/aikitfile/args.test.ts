@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { generateInferenceConfig, modelNameFromArg } from './args.js';
+import { modelNameFromArg } from './args.js';
+import { generateInferenceConfig } from './servers/localai.js';
 import { parseModelSource } from './sources.js';
 
 describe('build-arg model', () => {
-  it('generates exactly the reference config (§2.4)', () => {
+  it('generates exactly the reference config (decisions.md#build-args)', () => {
     expect(generateInferenceConfig('x.gguf')).toBe(
       '\n- name: x.gguf\n  backend: llama\n  parameters:\n    model: x.gguf',
     );

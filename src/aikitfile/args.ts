@@ -1,17 +1,10 @@
 import { posix } from 'node:path';
 import { RUNTIMES } from './schema.js';
+import { serverRules } from './servers/index.js';
 import type { Reporter } from './report.js';
 import { parseModelSource, sourceFileName } from './sources.js';
 import { didYouMean } from './suggest.js';
 import type { ModelSource } from './types.js';
-
-/**
- * The LocalAI config generated for `--build-arg model=...`: exactly the reference's string
- * (§2.4), with its leading newline and no trailing one.
- */
-export function generateInferenceConfig(name: string): string {
-  return `\n- name: ${name}\n  backend: llama\n  parameters:\n    model: ${name}`;
-}
 
 /**
  * The model name the reference derives from a `model` build-arg: the file name for Hugging Face
@@ -29,7 +22,7 @@ export interface LanguageArg {
   default: string;
 }
 
-/** The language's own build-args (reference §2.4), read by {@link applyBuildArgs}. */
+/** The language's own build-args (decisions.md#build-args), read by {@link applyBuildArgs}. */
 export const LANGUAGE_ARGS = [
   {
     name: 'model',
@@ -57,7 +50,7 @@ export interface BuildArgEffect {
 }
 
 /**
- * Applies `model` and `runtime` build-args to raw inference data, in place (reference §2.4):
+ * Applies `model` and `runtime` build-args to raw inference data, in place (decisions.md#build-args):
  * `model` replaces models and config with one model and the generated config (llama-server:
  * the model only, as it reads no config); a non-empty
  * `runtime` overrides the file's. Bad values are reported without a range.
@@ -105,8 +98,8 @@ export function applyBuildArgs(
     } else {
       const name = modelNameFromArg(parsed.source);
       data['models'] = [{ name, source: model }];
-      // llama-server serves the file under its name and reads no LocalAI config.
-      if (data['server'] !== 'llama-server') data['config'] = generateInferenceConfig(name);
+      const config = serverRules(data['server']).configForModelArg?.(name);
+      if (config !== undefined) data['config'] = config;
       effect.modelsFromBuildArg = true;
     }
   }

@@ -2,7 +2,8 @@
 export { loadAikitfile } from './load.js';
 export { modelDestination, modelFileName, parseModelSource } from './sources.js';
 export type { SourceProblem, SourceResult } from './sources.js';
-export { applyBuildArgs, generateInferenceConfig, LANGUAGE_ARGS, modelNameFromArg } from './args.js';
+export { applyBuildArgs, LANGUAGE_ARGS, modelNameFromArg } from './args.js';
+export { generateInferenceConfig } from './servers/localai.js';
 export type { LanguageArg } from './args.js';
 export { aikitJsonSchema } from './json-schema.js';
 export {

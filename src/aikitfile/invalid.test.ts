@@ -4,8 +4,8 @@ import { expectGolden } from '../../test/fixtures/golden.js';
 import { AikitError, formatError } from '../util/errors.js';
 import { loadAikitfile } from './index.js';
 
-// Golden negative cases (style §4.15): test/invalid/<case>.yaml and the exact output in <case>.err.
-// Update the .err files with `npm run golden:update`, then review the diff; a missing or
+// Golden negative cases (decisions.md#test-tiers): test/invalid/<case>.yaml and the exact output in
+// <case>.err. Update the .err files with `npm run golden:update`, then review the diff; a missing or
 // different .err file fails every other run.
 const dir = new URL('../../test/invalid/', import.meta.url);
 const cases = readdirSync(dir).filter((f) => f.endsWith('.yaml'));

@@ -400,7 +400,7 @@ describe('collecting', () => {
   });
 });
 
-// The reference's test/aikitfile-llama.yaml with its broken `completion` entry repaired (D4).
+// The reference's test/aikitfile-llama.yaml with its broken `completion` entry repaired (decisions.md#d4).
 const LLAMA = `#syntax=aikit:test
 apiVersion: v1alpha1
 debug: true
@@ -505,7 +505,7 @@ describe('sample aikitfiles', () => {
     expect(spec.models[0]!.sha256).toBe(`sha256:${SHA}`);
   });
 
-  it('loads the unsloth sample and applies defaults only to absent fields (D14)', () => {
+  it('loads the unsloth sample and applies defaults only to absent fields (decisions.md#d14)', () => {
     const yaml = `${F}config:\n  unsloth:\n    seed: 0\n    warmupSteps: 0\n    weightDecay: 0\n    learningRate: 0.0004\noutput:\n  name: model\n`;
     const spec = finetune(yaml);
     expect(spec).toEqual({
@@ -535,13 +535,13 @@ describe('sample aikitfiles', () => {
     });
   });
 
-  it('takes the target from --target, else the file, else unsloth (D14)', () => {
+  it('takes the target from --target, else the file, else unsloth (decisions.md#d14)', () => {
     expect(finetune(`${F}target: unsloth\n`).target).toBe('unsloth');
     expect(finetune(F, { target: 'unsloth' }).target).toBe('unsloth');
     expect(finetune(F, { target: '' }).target).toBe('unsloth');
   });
 
-  it('detects fine-tune by baseModel or datasets (D1)', () => {
+  it('detects fine-tune by baseModel or datasets (decisions.md#d1)', () => {
     expect(loadAikitfile(F, 'f.yaml').spec.kind).toBe('finetune');
     expect(errorsOf(`${H}datasets: [{source: a/b, type: alpaca}]\n`)[0]!.message).toBe(
       'missing required key "baseModel"',

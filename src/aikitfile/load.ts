@@ -176,6 +176,7 @@ function inferenceSpec(raw: RawInference): InferenceSpec {
         ...(m.chatTemplate !== undefined ? { chatTemplate: m.chatTemplate } : {}),
         ...(m.stop !== undefined ? { stop: [...m.stop] } : {}),
         ...(m.gpuLayers !== undefined ? { gpuLayers: m.gpuLayers } : {}),
+        ...(m.embeddings !== undefined ? { embeddings: m.embeddings } : {}),
         index,
       };
     }),
@@ -190,7 +191,7 @@ function finetuneSpec(raw: RawFinetune, target: string | undefined): FinetuneSpe
   return {
     kind: 'finetune',
     apiVersion: raw.apiVersion,
-    // D14: --target, else the file's target, else unsloth.
+    // decisions.md#d14: --target, else the file's target, else unsloth.
     target: ((target || raw.target) ?? 'unsloth') as FinetuneSpec['target'],
     baseModel: raw.baseModel,
     datasets: raw.datasets,

@@ -1,9 +1,9 @@
 import type { Backend, Runtime, Server } from './types.js';
 
-// The platform × runtime × backend matrix (decision D15): per server, which runtime and backend
+// The platform × runtime × backend matrix (decisions.md#d15): per server, which runtime and backend
 // an aikitfile may combine, and which CPU architectures each combination builds for. Validation
 // reports a combination no row has, at the file's own positions; the converter plans every
-// target platform from the row it finds and refuses (or, D8, falls back on) the architectures
+// target platform from the row it finds and refuses (or, decisions.md#d8, falls back on) the architectures
 // the row lacks. The words of those messages sit next to the facts they explain. What an image
 // is made of (references, versions) is the converter's catalog, not this table.
 
@@ -83,7 +83,7 @@ const PYTHON_BACKEND_ON_AMD64: ArchLimit = {
   }),
 };
 
-// D8: LocalAI has no CUDA backend for arm64, so a cuda file's arm64 image is the CPU image.
+// decisions.md#d8: LocalAI has no CUDA backend for arm64, so a cuda file's arm64 image is the CPU image.
 const CUDA_ON_ARM64: Fallback = {
   arch: 'arm64',
   runtime: '',

@@ -9,7 +9,7 @@ describe('schema check', () => {
     expect(validatorFor('inference')({ apiVersion: 'v1alpha1', debug: true })).toBe(true);
   });
 
-  it('tells the kinds apart as the reference does (D1)', () => {
+  it('tells the kinds apart as the reference does (decisions.md#d1)', () => {
     expect(aikitfileKind({ apiVersion: 'v1alpha1' })).toBe('inference');
     expect(aikitfileKind({ baseModel: 'a/b' })).toBe('finetune');
     expect(aikitfileKind({ datasets: [] })).toBe('finetune');

@@ -21,7 +21,10 @@ export interface SchemaNode {
   [keyword: string]: unknown;
 }
 
-/** D1: a file is a fine-tune aikitfile when it has baseModel or datasets, as the reference decides. */
+/**
+ * decisions.md#d1: a file is a fine-tune aikitfile when it has baseModel or datasets, as the reference
+ * decides.
+ */
 export function aikitfileKind(data: Record<string, unknown>): AikitfileKind {
   return 'baseModel' in data || 'datasets' in data ? 'finetune' : 'inference';
 }

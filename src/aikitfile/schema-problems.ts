@@ -200,7 +200,7 @@ function wrongType(ctx: SchemaProblemContext, path: KeyPath, expected: string): 
 function missingKey(ctx: SchemaProblemContext, parent: KeyPath, key: string): void {
   const holder = valueAt(ctx.data, parent);
   if (key === 'template' && parent.includes('promptTemplates') && isRecord(holder)) {
-    // D4: the reference skipped such entries silently; its own samples had this bug.
+    // decisions.md#d4: the reference skipped such entries silently; its own samples had this bug.
     const name = holder['name'];
     const folded = typeof name === 'string' && /\s|\{\{/.test(name);
     const nameText = typeof name === 'string' ? ` ${JSON.stringify(name.split(/\s/)[0])}` : '';

@@ -45,6 +45,7 @@ const schema31 = {
               { type: 'string', enum: ['auto', 'all'] },
             ],
           },
+          embeddings: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['mean', 'cls', 'last'] }] },
         },
         required: ['name', 'source'],
         additionalProperties: false,
@@ -56,7 +57,8 @@ const schema31 = {
   required: ['apiVersion'],
   additionalProperties: false,
 };
-const func1 = (s) => [...s].length;
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = (s) => [...s].length;
 const pattern4 = new RegExp('^(?:sha256:)?[0-9a-fA-F]{64}$', 'u');
 const pattern5 = new RegExp('^(?!\\.\\.?$)[^/\\\\\\u0000-\\u001f]+$', 'u');
 const pattern6 = new RegExp('^[^,\\\\\\u0000]+$', 'u');
@@ -343,16 +345,7 @@ function validate20(
               errors++;
             }
             for (const key1 in data7) {
-              if (!(
-                key1 === 'name' ||
-                key1 === 'source' ||
-                key1 === 'sha256' ||
-                key1 === 'promptTemplates' ||
-                key1 === 'contextSize' ||
-                key1 === 'chatTemplate' ||
-                key1 === 'stop' ||
-                key1 === 'gpuLayers'
-              )) {
+              if (!func1.call(schema31.properties.models.items.properties, key1)) {
                 const err15 = {
                   instancePath: instancePath + '/models/' + i1,
                   schemaPath: '#/properties/models/items/additionalProperties',
@@ -371,7 +364,7 @@ function validate20(
             if (data7.name !== undefined) {
               let data8 = data7.name;
               if (typeof data8 === 'string') {
-                if (func1(data8) < 1) {
+                if (func2(data8) < 1) {
                   const err16 = {
                     instancePath: instancePath + '/models/' + i1 + '/name',
                     schemaPath: '#/properties/models/items/properties/name/minLength',
@@ -405,7 +398,7 @@ function validate20(
             if (data7.source !== undefined) {
               let data9 = data7.source;
               if (typeof data9 === 'string') {
-                if (func1(data9) < 1) {
+                if (func2(data9) < 1) {
                   const err18 = {
                     instancePath: instancePath + '/models/' + i1 + '/source',
                     schemaPath: '#/properties/models/items/properties/source/minLength',
@@ -528,7 +521,7 @@ function validate20(
                     if (data12.name !== undefined) {
                       let data13 = data12.name;
                       if (typeof data13 === 'string') {
-                        if (func1(data13) < 1) {
+                        if (func2(data13) < 1) {
                           const err25 = {
                             instancePath: instancePath + '/models/' + i1 + '/promptTemplates/' + i2 + '/name',
                             schemaPath:
@@ -580,7 +573,7 @@ function validate20(
                     if (data12.template !== undefined) {
                       let data14 = data12.template;
                       if (typeof data14 === 'string') {
-                        if (func1(data14) < 1) {
+                        if (func2(data14) < 1) {
                           const err28 = {
                             instancePath:
                               instancePath + '/models/' + i1 + '/promptTemplates/' + i2 + '/template',
@@ -700,7 +693,7 @@ function validate20(
             if (data7.chatTemplate !== undefined) {
               let data16 = data7.chatTemplate;
               if (typeof data16 === 'string') {
-                if (func1(data16) < 1) {
+                if (func2(data16) < 1) {
                   const err35 = {
                     instancePath: instancePath + '/models/' + i1 + '/chatTemplate',
                     schemaPath: '#/properties/models/items/properties/chatTemplate/minLength',
@@ -753,7 +746,7 @@ function validate20(
                 for (let i3 = 0; i3 < len3; i3++) {
                   let data18 = data17[i3];
                   if (typeof data18 === 'string') {
-                    if (func1(data18) < 1) {
+                    if (func2(data18) < 1) {
                       const err38 = {
                         instancePath: instancePath + '/models/' + i1 + '/stop/' + i3,
                         schemaPath: '#/properties/models/items/properties/stop/items/minLength',
@@ -914,8 +907,90 @@ function validate20(
                 }
               }
             }
+            if (data7.embeddings !== undefined) {
+              let data20 = data7.embeddings;
+              const _errs49 = errors;
+              let valid12 = false;
+              const _errs50 = errors;
+              if (typeof data20 !== 'boolean') {
+                const err47 = {
+                  instancePath: instancePath + '/models/' + i1 + '/embeddings',
+                  schemaPath: '#/properties/models/items/properties/embeddings/anyOf/0/type',
+                  keyword: 'type',
+                  params: { type: 'boolean' },
+                  message: 'must be boolean',
+                };
+                if (vErrors === null) {
+                  vErrors = [err47];
+                } else {
+                  vErrors.push(err47);
+                }
+                errors++;
+              }
+              var _valid1 = _errs50 === errors;
+              valid12 = valid12 || _valid1;
+              const _errs52 = errors;
+              if (typeof data20 !== 'string') {
+                const err48 = {
+                  instancePath: instancePath + '/models/' + i1 + '/embeddings',
+                  schemaPath: '#/properties/models/items/properties/embeddings/anyOf/1/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                };
+                if (vErrors === null) {
+                  vErrors = [err48];
+                } else {
+                  vErrors.push(err48);
+                }
+                errors++;
+              }
+              if (!(data20 === 'mean' || data20 === 'cls' || data20 === 'last')) {
+                const err49 = {
+                  instancePath: instancePath + '/models/' + i1 + '/embeddings',
+                  schemaPath: '#/properties/models/items/properties/embeddings/anyOf/1/enum',
+                  keyword: 'enum',
+                  params: {
+                    allowedValues: schema31.properties.models.items.properties.embeddings.anyOf[1].enum,
+                  },
+                  message: 'must be equal to one of the allowed values',
+                };
+                if (vErrors === null) {
+                  vErrors = [err49];
+                } else {
+                  vErrors.push(err49);
+                }
+                errors++;
+              }
+              var _valid1 = _errs52 === errors;
+              valid12 = valid12 || _valid1;
+              if (!valid12) {
+                const err50 = {
+                  instancePath: instancePath + '/models/' + i1 + '/embeddings',
+                  schemaPath: '#/properties/models/items/properties/embeddings/anyOf',
+                  keyword: 'anyOf',
+                  params: {},
+                  message: 'must match a schema in anyOf',
+                };
+                if (vErrors === null) {
+                  vErrors = [err50];
+                } else {
+                  vErrors.push(err50);
+                }
+                errors++;
+              } else {
+                errors = _errs49;
+                if (vErrors !== null) {
+                  if (_errs49) {
+                    vErrors.length = _errs49;
+                  } else {
+                    vErrors = null;
+                  }
+                }
+              }
+            }
           } else {
-            const err47 = {
+            const err51 = {
               instancePath: instancePath + '/models/' + i1,
               schemaPath: '#/properties/models/items/type',
               keyword: 'type',
@@ -923,15 +998,15 @@ function validate20(
               message: 'must be object',
             };
             if (vErrors === null) {
-              vErrors = [err47];
+              vErrors = [err51];
             } else {
-              vErrors.push(err47);
+              vErrors.push(err51);
             }
             errors++;
           }
         }
       } else {
-        const err48 = {
+        const err52 = {
           instancePath: instancePath + '/models',
           schemaPath: '#/properties/models/type',
           keyword: 'type',
@@ -939,90 +1014,21 @@ function validate20(
           message: 'must be array',
         };
         if (vErrors === null) {
-          vErrors = [err48];
+          vErrors = [err52];
         } else {
-          vErrors.push(err48);
+          vErrors.push(err52);
         }
         errors++;
       }
     }
     if (data.config !== undefined) {
       if (typeof data.config !== 'string') {
-        const err49 = {
+        const err53 = {
           instancePath: instancePath + '/config',
           schemaPath: '#/properties/config/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-        };
-        if (vErrors === null) {
-          vErrors = [err49];
-        } else {
-          vErrors.push(err49);
-        }
-        errors++;
-      }
-    }
-    if (data.loadToMemory !== undefined) {
-      let data21 = data.loadToMemory;
-      if (Array.isArray(data21)) {
-        const len4 = data21.length;
-        for (let i4 = 0; i4 < len4; i4++) {
-          let data22 = data21[i4];
-          if (typeof data22 === 'string') {
-            if (func1(data22) < 1) {
-              const err50 = {
-                instancePath: instancePath + '/loadToMemory/' + i4,
-                schemaPath: '#/properties/loadToMemory/items/minLength',
-                keyword: 'minLength',
-                params: { limit: 1 },
-                message: 'must NOT have fewer than 1 characters',
-              };
-              if (vErrors === null) {
-                vErrors = [err50];
-              } else {
-                vErrors.push(err50);
-              }
-              errors++;
-            }
-            if (!pattern6.test(data22)) {
-              const err51 = {
-                instancePath: instancePath + '/loadToMemory/' + i4,
-                schemaPath: '#/properties/loadToMemory/items/pattern',
-                keyword: 'pattern',
-                params: { pattern: '^[^,\\\\\\u0000]+$' },
-                message: 'must match pattern "' + '^[^,\\\\\\u0000]+$' + '"',
-              };
-              if (vErrors === null) {
-                vErrors = [err51];
-              } else {
-                vErrors.push(err51);
-              }
-              errors++;
-            }
-          } else {
-            const err52 = {
-              instancePath: instancePath + '/loadToMemory/' + i4,
-              schemaPath: '#/properties/loadToMemory/items/type',
-              keyword: 'type',
-              params: { type: 'string' },
-              message: 'must be string',
-            };
-            if (vErrors === null) {
-              vErrors = [err52];
-            } else {
-              vErrors.push(err52);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err53 = {
-          instancePath: instancePath + '/loadToMemory',
-          schemaPath: '#/properties/loadToMemory/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
         };
         if (vErrors === null) {
           vErrors = [err53];
@@ -1032,8 +1038,77 @@ function validate20(
         errors++;
       }
     }
+    if (data.loadToMemory !== undefined) {
+      let data22 = data.loadToMemory;
+      if (Array.isArray(data22)) {
+        const len4 = data22.length;
+        for (let i4 = 0; i4 < len4; i4++) {
+          let data23 = data22[i4];
+          if (typeof data23 === 'string') {
+            if (func2(data23) < 1) {
+              const err54 = {
+                instancePath: instancePath + '/loadToMemory/' + i4,
+                schemaPath: '#/properties/loadToMemory/items/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+                message: 'must NOT have fewer than 1 characters',
+              };
+              if (vErrors === null) {
+                vErrors = [err54];
+              } else {
+                vErrors.push(err54);
+              }
+              errors++;
+            }
+            if (!pattern6.test(data23)) {
+              const err55 = {
+                instancePath: instancePath + '/loadToMemory/' + i4,
+                schemaPath: '#/properties/loadToMemory/items/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[^,\\\\\\u0000]+$' },
+                message: 'must match pattern "' + '^[^,\\\\\\u0000]+$' + '"',
+              };
+              if (vErrors === null) {
+                vErrors = [err55];
+              } else {
+                vErrors.push(err55);
+              }
+              errors++;
+            }
+          } else {
+            const err56 = {
+              instancePath: instancePath + '/loadToMemory/' + i4,
+              schemaPath: '#/properties/loadToMemory/items/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+            };
+            if (vErrors === null) {
+              vErrors = [err56];
+            } else {
+              vErrors.push(err56);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err57 = {
+          instancePath: instancePath + '/loadToMemory',
+          schemaPath: '#/properties/loadToMemory/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+        };
+        if (vErrors === null) {
+          vErrors = [err57];
+        } else {
+          vErrors.push(err57);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err54 = {
+    const err58 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1041,9 +1116,9 @@ function validate20(
       message: 'must be object',
     };
     if (vErrors === null) {
-      vErrors = [err54];
+      vErrors = [err58];
     } else {
-      vErrors.push(err54);
+      vErrors.push(err58);
     }
     errors++;
   }
@@ -1106,7 +1181,6 @@ const schema32 = {
   required: ['apiVersion', 'baseModel', 'datasets'],
   additionalProperties: false,
 };
-const func10 = Object.prototype.hasOwnProperty;
 const pattern7 = new RegExp('^[a-z0-9_]+$', 'u');
 const pattern8 = new RegExp('^[A-Za-z0-9][A-Za-z0-9._-]*$', 'u');
 function validate21(
@@ -1261,7 +1335,7 @@ function validate21(
     if (data.baseModel !== undefined) {
       let data2 = data.baseModel;
       if (typeof data2 === 'string') {
-        if (func1(data2) < 1) {
+        if (func2(data2) < 1) {
           const err8 = {
             instancePath: instancePath + '/baseModel',
             schemaPath: '#/properties/baseModel/minLength',
@@ -1379,7 +1453,7 @@ function validate21(
             if (data4.source !== undefined) {
               let data5 = data4.source;
               if (typeof data5 === 'string') {
-                if (func1(data5) < 1) {
+                if (func2(data5) < 1) {
                   const err15 = {
                     instancePath: instancePath + '/datasets/' + i0 + '/source',
                     schemaPath: '#/properties/datasets/items/properties/source/minLength',
@@ -1499,7 +1573,7 @@ function validate21(
           let data8 = data7.unsloth;
           if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
             for (const key3 in data8) {
-              if (!func10.call(schema32.properties.config.properties.unsloth.properties, key3)) {
+              if (!func1.call(schema32.properties.config.properties.unsloth.properties, key3)) {
                 const err22 = {
                   instancePath: instancePath + '/config/unsloth',
                   schemaPath: '#/properties/config/properties/unsloth/additionalProperties',
@@ -1890,7 +1964,7 @@ function validate21(
             if (data8.optimizer !== undefined) {
               let data18 = data8.optimizer;
               if (typeof data18 === 'string') {
-                if (func1(data18) < 1) {
+                if (func2(data18) < 1) {
                   const err45 = {
                     instancePath: instancePath + '/config/unsloth/optimizer',
                     schemaPath: '#/properties/config/properties/unsloth/properties/optimizer/minLength',
@@ -1958,7 +2032,7 @@ function validate21(
             if (data8.lrSchedulerType !== undefined) {
               let data20 = data8.lrSchedulerType;
               if (typeof data20 === 'string') {
-                if (func1(data20) < 1) {
+                if (func2(data20) < 1) {
                   const err49 = {
                     instancePath: instancePath + '/config/unsloth/lrSchedulerType',
                     schemaPath: '#/properties/config/properties/unsloth/properties/lrSchedulerType/minLength',

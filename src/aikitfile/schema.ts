@@ -11,12 +11,20 @@ import { WRITTEN_SHA256_RE } from '../oci/index.js';
 export const API_VERSION = 'v1alpha1';
 /** `runtime` values: CPU (empty), NVIDIA CUDA, Apple Silicon (Vulkan in Podman/libkrun), AMD ROCm. */
 export const RUNTIMES = ['', 'cuda', 'applesilicon', 'rocm'] as const;
-/** `backends` values (D13). */
+/** `backends` values (decisions.md#d13). */
 export const BACKENDS = ['llama-cpp', 'diffusers', 'vllm', 'mamba', 'exllama2'] as const;
 /** `server` values: LocalAI (default) or llama.cpp's own llama-server. */
 export const SERVERS = ['localai', 'llama-server'] as const;
 /** Model fields that only llama-server reads (its preset keys), in the order they are documented. */
-export const LLAMA_SERVER_MODEL_FIELDS = ['contextSize', 'chatTemplate', 'stop', 'gpuLayers'] as const;
+export const LLAMA_SERVER_MODEL_FIELDS = [
+  'contextSize',
+  'chatTemplate',
+  'stop',
+  'gpuLayers',
+  'embeddings',
+] as const;
+/** llama-server's pooling types that give one vector per input, as OpenAI's embeddings do. */
+export const EMBEDDING_POOLINGS = ['mean', 'cls', 'last'] as const;
 /** Fine-tune `target` values. */
 export const FINETUNE_TARGETS = ['unsloth'] as const;
 /** Fine-tune `datasets[].type` values. */
@@ -158,6 +166,12 @@ export const ModelSchema = z
       .describe(
         'llama-server only: how many layers to offload to the GPU (preset key n-gpu-layers): a number, "all", or "auto" (as many as fit; the server\'s default).',
       ),
+    embeddings: z
+      .union([z.boolean(), z.enum(EMBEDDING_POOLINGS)])
+      .optional()
+      .describe(
+        'llama-server only: serve /v1/embeddings with this model (preset key embeddings), which then answers embeddings only, not chat. true pools as the model file says; "mean", "cls" or "last" sets the pooling (preset key pooling), which a chat model used for embeddings needs.',
+      ),
   })
   .describe('A model file (or repository) to put under /models.');
 
@@ -179,7 +193,7 @@ export const BackendSchema = z
 export const ServerSchema = z
   .enum(SERVERS)
   .describe(
-    'The server in the image: "localai" (default) runs LocalAI with its backends, promptTemplates and config; "llama-server" runs llama.cpp\'s own OpenAI-compatible server, which serves each GGUF model under its name and takes its settings from the model fields contextSize, chatTemplate, stop and gpuLayers.',
+    'The server in the image: "localai" (default) runs LocalAI with its backends, promptTemplates and config; "llama-server" runs llama.cpp\'s own OpenAI-compatible server, which serves each GGUF model under its name and takes its settings from the model fields contextSize, chatTemplate, stop, gpuLayers and embeddings.',
   );
 
 /** An inference aikitfile: a server (LocalAI or llama-server) with models and their settings. */
@@ -269,7 +283,7 @@ export const DatasetSchema = z
   })
   .describe('A training dataset.');
 
-/** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (D1). */
+/** A fine-tune aikitfile: recognised by `baseModel` or `datasets` (decisions.md#d1). */
 export const FinetuneSchema = z
   .strictObject({
     apiVersion: ApiVersionSchema,

@@ -27,8 +27,8 @@ const fail = (code: string, message: string, hint?: string): SourceResult => ({
 });
 
 /**
- * Parses a model `source` string: an http(s) URL, `huggingface://` (D6), `oci://` (D7) or a
- * path relative to the build context (D5). Never throws.
+ * Parses a model `source` string: an http(s) URL, `huggingface://` (decisions.md#d6), `oci://`
+ * (decisions.md#d7) or a path relative to the build context (decisions.md#d5). Never throws.
  */
 export function parseModelSource(text: string): SourceResult {
   const m = SCHEME_RE.exec(text);
@@ -204,7 +204,7 @@ function parseOci(rest: string): SourceResult {
   if (digest !== undefined && !isDigest(digest)) {
     return bad(`digest ${JSON.stringify(digest)} is not sha256:<64 hex>`);
   }
-  // D7: an ollama reference without a tag means `latest`, as `ollama pull` does; other
+  // decisions.md#d7: an ollama reference without a tag means `latest`, as `ollama pull` does; other
   // registries follow the same convention unless a digest pins the artifact.
   const tag = parsed.ref.tag ?? (digest === undefined ? 'latest' : undefined);
   const ref = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
@@ -244,7 +244,7 @@ export function modelFileName(model: Pick<Model, 'source'>): string {
 
 /**
  * Where a model lands in the image: `/models/<file>`, or `/models/<dirname(name)>/<file>` when
- * the name contains `/` (reference §3.4, applied to every single-file source). A whole
+ * the name contains `/` (decisions.md#model-destination, applied to every single-file source). A whole
  * Hugging Face repository is the directory `/models/<org>/<repo>`.
  */
 export function modelDestination(model: Pick<Model, 'name' | 'source'>): string {

@@ -9,14 +9,14 @@ export interface HttpSource {
   url: string;
 }
 
-/** A file in the build context (D5). */
+/** A file in the build context (decisions.md#d5). */
 export interface LocalSource {
   kind: 'local';
   /** Context-relative, normalised posix path without a leading `./`. */
   path: string;
 }
 
-/** A file or whole repository on the Hugging Face Hub (D6). */
+/** A file or whole repository on the Hugging Face Hub (decisions.md#d6). */
 export interface HuggingFaceSource {
   kind: 'huggingface';
   /** `org/repo`. */
@@ -27,7 +27,7 @@ export interface HuggingFaceSource {
   file?: string;
 }
 
-/** An OCI artifact (D7), e.g. an ollama model. */
+/** An OCI artifact (decisions.md#d7), e.g. an ollama model. */
 export interface OciSource {
   kind: 'oci';
   /** Normalised reference `registry/repository[:tag][@digest]`. */
@@ -67,6 +67,8 @@ export interface Model {
   stop?: string[];
   /** llama-server only: layers to offload to the GPU (`n-gpu-layers`). */
   gpuLayers?: number | 'auto' | 'all';
+  /** llama-server only: serve embeddings (`embeddings`), with this pooling (`pooling`) unless true. */
+  embeddings?: boolean | 'mean' | 'cls' | 'last';
   /** Position in `models[]`, for locating the model's nodes. */
   index: number;
 }
@@ -96,11 +98,11 @@ export interface InferenceSpec {
   loadToMemory: string[];
 }
 
-/** A fine-tune aikitfile after defaults (D14: only absent fields get defaults). */
+/** A fine-tune aikitfile after defaults (decisions.md#d14: only absent fields get defaults). */
 export interface FinetuneSpec {
   kind: 'finetune';
   apiVersion: 'v1alpha1';
-  /** From --target, else the file's `target`, else `unsloth` (D14). */
+  /** From --target, else the file's `target`, else `unsloth` (decisions.md#d14). */
   target: (typeof FINETUNE_TARGETS)[number];
   baseModel: string;
   datasets: Dataset[];
@@ -123,6 +125,6 @@ export interface LoadedSpec {
 export interface LoadOptions {
   /** BuildKit build-args without the `build-arg:` prefix (`model`, `runtime`). */
   buildArgs?: Record<string, string>;
-  /** The frontend's `target` option (--target), which picks the fine-tune target (D14). */
+  /** The frontend's `target` option (--target), which picks the fine-tune target (decisions.md#d14). */
   target?: string;
 }

@@ -14,10 +14,13 @@ import {
   formatPlatform,
   marshal,
   parsePlatform,
+  renderGraph,
+  type GraphFormat,
   type Platform,
 } from '../llb/index.js';
-import { aikitJsonSchema, loadAikitfile, type LoadedSpec } from '../aikitfile/index.js';
+import { aikitJsonSchema, loadAikitfile, SERVERS, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
+import { formatInspectReport, inspectImage } from './inspect.js';
 import { networkFetcher, placeholderFetcher } from './metadata.js';
 import { formatSmokeReport, smoke } from './smoke.js';
 
@@ -27,13 +30,15 @@ commands:
   validate <file>   check an aikitfile; prints every problem with file:line:col
   convert <file>    write the BuildKit LLB definition of an aikitfile to stdout
   smoke <image>     run an image, wait until it is ready, ask each model one question
+  inspect <image>   list a local image's layers: size and what each holds (model, runtime, ...)
   schema            print the aikitfile JSON Schema
   artifacts         list the AIKIT_* build-args that redirect downloads, with defaults
 
 options:
   --platform p[,p]  target platform(s) (default linux/amd64; convert takes one)
   --build-arg k=v   a build-arg, as with docker buildx build (repeatable)
-  --format f        convert output: pb (default, pipe to buildctl) or json (readable dump)
+  --format f        convert output: pb (default, pipe to buildctl), json (readable dump),
+                    dot or mermaid (the build graph: downloads, layers, as buildx names them)
   --server s        smoke: localai or llama-server (default: the image's label)
   --model m         smoke: a model to ask (repeatable; default: the image's label)
   --timeout s       smoke: seconds to wait for readiness and for each answer (default 120)
@@ -75,9 +80,9 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'smoke': {
         const image = rest[0];
         if (!image || rest.length > 1) return usage('smoke takes exactly one image');
-        const server = values.server;
-        if (server !== undefined && server !== 'localai' && server !== 'llama-server') {
-          return usage(`unknown --server ${server}; use localai or llama-server`);
+        const server = values.server === undefined ? undefined : SERVERS.find((s) => s === values.server);
+        if (values.server !== undefined && !server) {
+          return usage(`unknown --server ${values.server}; use ${SERVERS.join(' or ')}`);
         }
         const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
         if (timeout !== undefined && !(timeout > 0)) return usage('--timeout takes a number of seconds');
@@ -90,6 +95,10 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(`${formatSmokeReport(report).join('\n')}\n`);
         return report.ok ? 0 : 1;
       }
+      case 'inspect':
+        if (rest.length !== 1) return usage('inspect takes exactly one image');
+        process.stdout.write(`${formatInspectReport(await inspectImage(rest[0]!)).join('\n')}\n`);
+        return 0;
       case 'artifacts':
         // The language's own args (model, runtime) are documented with the aikitfile.
         for (const a of BUILD_ARGS.filter((x) => x.readBy !== 'aikitfile')) {
@@ -106,7 +115,8 @@ export async function runCli(argv: string[]): Promise<number> {
         if (platforms.length !== 1)
           return usage('convert writes one platform at a time; give one --platform');
         const format = values.format ?? 'pb';
-        if (format !== 'pb' && format !== 'json') return usage(`unknown --format ${format}; use pb or json`);
+        if (format !== 'pb' && format !== 'json' && format !== 'dot' && format !== 'mermaid')
+          return usage(`unknown --format ${format}; use pb, json, dot or mermaid`);
         return await convertFile(file, platforms[0]!, buildArgs, format);
       }
       default:
@@ -176,7 +186,7 @@ async function convertFile(
   file: string,
   platform: Platform,
   buildArgs: Record<string, string>,
-  format: 'pb' | 'json',
+  format: 'pb' | 'json' | GraphFormat,
 ): Promise<number> {
   const loaded = load(file, buildArgs);
   if (loaded.spec.kind !== 'inference') {
@@ -187,6 +197,7 @@ async function convertFile(
   const metadata = await readMetadata(loaded.spec, settings, networkFetcher(process.env['HF_TOKEN']));
   const def = marshal(convert(loaded.spec, { platform, artifacts, sources: { settings, metadata } }).state);
   if (format === 'json') process.stdout.write(`${JSON.stringify(dumpDefinition(def), null, 2)}\n`);
-  else process.stdout.write(encodeDefinition(def));
+  else if (format === 'pb') process.stdout.write(encodeDefinition(def));
+  else process.stdout.write(renderGraph([{ title: formatPlatform(platform), def }], format));
   return 0;
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { SERVERS, type Server } from '../aikitfile/index.js';
 
 /**
  * `aikit smoke <image>`: starts a model image, waits until its server is ready, sends one chat
@@ -6,7 +7,10 @@ import { execFile } from 'node:child_process';
  * server never gets ready or a request fails. Prints nothing: lines go to `opts.log`.
  */
 
-export type ServerKind = 'localai' | 'llama-server';
+export type ServerKind = Server;
+
+/** Where each server says it is ready to answer. */
+const READY_PATH: Readonly<Record<ServerKind, string>> = { localai: '/readyz', 'llama-server': '/health' };
 
 /** Image labels the aikit frontend writes (see src/convert/image-config.ts). */
 export const SERVER_LABEL = 'ai.kaito.aikit.server';
@@ -115,7 +119,7 @@ export function modelsFromLabel(label: string | undefined): string[] | undefined
 }
 
 export function parseServer(value: string | undefined): ServerKind | undefined {
-  return value === 'localai' || value === 'llama-server' ? value : undefined;
+  return SERVERS.find((s) => s === value);
 }
 
 /** "127.0.0.1:32768" (or several lines, IPv6 too) from `docker port` → 32768. */
@@ -214,7 +218,7 @@ export async function smoke(image: string, opts: SmokeOptions = {}): Promise<Smo
     // no labels
   }
   report.server = opts.server ?? parseServer(labels[SERVER_LABEL]) ?? 'localai';
-  const readyPath = report.server === 'llama-server' ? '/health' : '/readyz';
+  const readyPath = READY_PATH[report.server];
 
   const publish = `127.0.0.1:${opts.port ?? ''}:${SERVER_PORT}`;
   const runArgs = [

@@ -12,7 +12,7 @@ import { BACKEND_IMAGES, BASE_IMAGES } from './catalog.js';
 const SHA = 'a'.repeat(64);
 const SHA2 = 'b'.repeat(64);
 
-describe('the runtime catalog and its AIKIT_* overrides (D11)', () => {
+describe('the runtime catalog and its AIKIT_* overrides (decisions.md#d11)', () => {
   it('keeps the first three build-args and lists one per catalog entry, each once', () => {
     const names = ARTIFACT_ARGS.map((a) => a.name);
     expect(names.slice(0, 3)).toEqual(['AIKIT_BASE_IMAGE', 'AIKIT_LOCALAI_URL', 'AIKIT_LOCALAI_SHA256']);

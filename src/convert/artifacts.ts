@@ -16,7 +16,7 @@ import {
   type LocalAIVersion,
 } from './catalog.js';
 
-/** The LocalAI release CPU images are built from (runtime-catalog.md §1.1). */
+/** The LocalAI release CPU images are built from (decisions.md#localai-binary). */
 export const LOCALAI_VERSION = DEFAULT_LOCALAI_VERSION;
 
 /** Where an image's CUDA user-space libraries come from. */
@@ -24,7 +24,7 @@ export type CudaLibraries = 'backend' | 'base';
 
 /**
  * Every external artifact an image is made of, each replaceable with an `AIKIT_*` build-arg so
- * that mirrors and air-gapped builds need no code change (decision D11). Fields other than the
+ * that mirrors and air-gapped builds need no code change (decisions.md#d11). Fields other than the
  * first three are optional so that a hand-made value gets the catalog's defaults.
  */
 export interface Artifacts {

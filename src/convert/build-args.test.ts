@@ -5,13 +5,14 @@ import { BUILD_ARGS, buildArgsReadBy, unusedBuildArgs } from './build-args.js';
 import { SOURCE_ARGS, sourceSettings } from './models.js';
 
 describe('the register of build-args', () => {
-  it('lists every name once, the language first, then artifacts, then sources', () => {
+  it('lists every name once, the language first, then artifacts, sources and the frontend', () => {
     const names = BUILD_ARGS.map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);
     expect(BUILD_ARGS.map((a) => a.readBy)).toEqual([
       ...LANGUAGE_ARGS.map(() => 'aikitfile'),
       ...ARTIFACT_ARGS.map(() => 'artifacts'),
       ...SOURCE_ARGS.map(() => 'sources'),
+      'frontend',
       ...buildArgsReadBy('packager').map(() => 'packager'),
     ]);
     expect(buildArgsReadBy('packager').map((a) => a.name)).toEqual([
@@ -22,6 +23,7 @@ describe('the register of build-args', () => {
       'generic_output_mode',
       'AIKIT_PACKAGER_IMAGE',
     ]);
+    expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_CHECK']);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);
     for (const a of BUILD_ARGS) expect(a.description, a.name).not.toBe('');
   });

@@ -8,6 +8,7 @@ import {
   LOCALAI_BINARY,
   VLLM_TOOLCHAIN,
 } from './catalog.js';
+import { ORAS_IMAGE, REGISTRY_SECRET } from './oci-pull.js';
 
 // The register of every build-arg aikit reads: one table, so the unused-arg warning, `aikit
 // artifacts`, the docs check and any later listing all read the same rows.
@@ -24,10 +25,11 @@ export interface BuildArgInfo {
 export interface BuildArg extends BuildArgInfo {
   /**
    * Which part of aikit reads it: the aikitfile language (src/aikitfile/args.ts), the artifact
-   * overrides (artifacts.ts, resolveArtifacts), the remote model sources (models.ts, sourceSettings)
-   * or the packaging targets (package/args.ts, packageArgs).
+   * overrides (artifacts.ts, resolveArtifacts), the remote model sources (models.ts, sourceSettings),
+   * the frontend itself (src/frontend/subrequests.ts, the checks) or the packaging targets
+   * (package/args.ts, packageArgs).
    */
-  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'packager';
+  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'frontend' | 'packager';
 }
 
 export const CUDA_LIBRARIES_ARG = 'AIKIT_CUDA_LIBRARIES';
@@ -102,6 +104,34 @@ const SOURCES: readonly BuildArgInfo[] = [
     description: 'id of a --secret holding "Bearer <token>" for private Hugging Face repositories',
     default: '',
   },
+  {
+    name: 'AIKIT_ORAS_IMAGE',
+    description: 'image (with oras and /bin/sh) of the build steps that pull oci:// models from registries',
+    default: ORAS_IMAGE,
+  },
+  {
+    name: 'AIKIT_REGISTRY_SECRET',
+    description:
+      'id of an optional --secret holding a Docker config.json with registry credentials, for private oci:// models',
+    default: REGISTRY_SECRET,
+  },
+  {
+    name: 'AIKIT_OCI_NETWORK',
+    description:
+      'network of the oci:// pull steps: auto (host network for loopback registries, needs --allow network.host), sandbox or host',
+    default: 'auto',
+  },
+];
+
+export const CHECK_ARG = 'AIKIT_CHECK';
+
+const FRONTEND: readonly BuildArgInfo[] = [
+  {
+    name: CHECK_ARG,
+    description:
+      'checks, as BUILDKIT_DOCKERFILE_CHECK: skip=<Rule,...|all> drops warnings, error=true fails --check and the build on warnings',
+    default: '',
+  },
 ];
 
 /** The packaging targets' (`--target packager/modelpack|generic`); the lowercase names are the reference's. */
@@ -146,6 +176,7 @@ export const BUILD_ARGS: readonly BuildArg[] = [
   ...LANGUAGE_ARGS.map((a) => ({ ...a, readBy: 'aikitfile' as const })),
   ...ARTIFACTS.map((a) => ({ ...a, readBy: 'artifacts' as const })),
   ...SOURCES.map((a) => ({ ...a, readBy: 'sources' as const })),
+  ...FRONTEND.map((a) => ({ ...a, readBy: 'frontend' as const })),
   ...PACKAGER.map((a) => ({ ...a, readBy: 'packager' as const })),
 ];
 

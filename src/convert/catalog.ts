@@ -1,21 +1,21 @@
 import type { Arch, Backend, Runtime } from '../aikitfile/index.js';
 
-// The runtime catalog (decision D11): every artifact a LocalAI image is made of, as data.
-// Facts and their provenance are in ../shared/reference/runtime-catalog.md; the section numbers
+// The runtime catalog (decisions.md#d11): every artifact a LocalAI image is made of, as data.
+// Facts and their provenance are in decisions.md#localai; the anchors
 // below point there. Code elsewhere reads this table and never names an image or a URL itself.
 //
 // Pinning: no registry or release page is reachable from the machines this was written on, so
 // no digest or checksum below could be read. Every `digest`/`sha256` left undefined is marked
-// UNVERIFIED; fill it in at the next version bump (runtime-catalog.md §6). A build can pin any
+// UNVERIFIED; fill it in at the next version bump (decisions.md#localai-bump). A build can pin any
 // entry itself with its AIKIT_* build-arg (`name:tag@sha256:…` for images, a sha256 for files).
 
 /** The CPU architectures of the aikitfile's matrix, which LocalAI publishes binaries for. */
 export type { Arch };
 
-/** A LocalAI release line the catalog uses (D13: one pinned version per backend). */
+/** A LocalAI release line the catalog uses (decisions.md#d13: one pinned version per backend). */
 export type LocalAIVersion = 'v4.7.1' | 'v3.12.1' | 'v3.10.1';
 
-/** The LocalAI core binary (runtime-catalog.md §1.1): a static Go binary per version × arch. */
+/** The LocalAI core binary (decisions.md#localai-binary): a static Go binary per version × arch. */
 export interface LocalAIBinary {
   /** Release asset URL; `{version}` and `{arch}` are filled in per image. */
   urlTemplate: string;
@@ -30,13 +30,19 @@ export const LOCALAI_BINARY: LocalAIBinary = {
   sha256: { 'v4.7.1': {}, 'v3.12.1': {}, 'v3.10.1': {} },
 };
 
-/** The LocalAI line an image gets unless its backend pins another (runtime-catalog.md §1.2). */
+/** The LocalAI line an image gets unless its backend pins another (decisions.md#localai-version). */
 export const DEFAULT_LOCALAI_VERSION: LocalAIVersion = 'v4.7.1';
 
-/** Where LocalAI's backend gallery says a backend came from; written into metadata.json (§2.3). */
+/**
+ * Where LocalAI's backend gallery says a backend came from; written into metadata.json
+ * (decisions.md#backend-metadata).
+ */
 export const GALLERY_URL = 'github:mudler/LocalAI/backend/index.yaml@master';
 
-/** Upstream's primary backend registry (§2.1); `localai/localai-backends` on Docker Hub mirrors it. */
+/**
+ * Upstream's primary backend registry (decisions.md#backend-images); `localai/localai-backends` on Docker Hub
+ * mirrors it.
+ */
 export const BACKEND_REGISTRY = 'quay.io/go-skynet/local-ai-backends';
 
 /** The backend images the catalog knows, by the directory they get under `/backends/`. */
@@ -50,7 +56,7 @@ export type BackendImageId =
   | 'cuda12-transformers'
   | 'cuda12-exllama2';
 
-/** One LocalAI backend image (§2.1–2.6): `FROM scratch` with the backend at its root. */
+/** One LocalAI backend image (decisions.md#backend-images): `FROM scratch` with the backend at its root. */
 export interface BackendImage {
   /** The build-arg that replaces `ref`. */
   arg: string;
@@ -60,13 +66,16 @@ export interface BackendImage {
   digest: string | undefined;
   /** Architectures the image is published for and the catalog uses it on. */
   arches: readonly Arch[];
-  /** `/backends/<dir>/`; LocalAI picks among an alias group by tokens in this name (§2.4). */
+  /**
+   * `/backends/<dir>/`; LocalAI picks among an alias group by tokens in this name
+   * (decisions.md#backend-discovery).
+   */
   dir: string;
   /** The `alias` of metadata.json: the name a model config's `backend:` uses. */
   alias: string;
   /** The LocalAI release the image belongs to; the image's core binary must match it. */
   localai: LocalAIVersion;
-  /** The image carries the accelerator's user-space libraries itself (§3.4). */
+  /** The image carries the accelerator's user-space libraries itself (decisions.md#gpu-libraries). */
   bundlesGpuLibraries: boolean;
   /** Human description for `aikit artifacts` and the docs. */
   description: string;
@@ -94,21 +103,22 @@ export const BACKEND_IMAGES: Readonly<Record<BackendImageId, BackendImage>> = {
     dir: 'cuda12-llama-cpp',
     alias: 'llama-cpp',
     localai: 'v4.7.1',
-    // package-gpu-libs.sh copies libcudart, libcublas, libcublasLt, … into lib/ (§3.4).
+    // package-gpu-libs.sh copies libcudart, libcublas, libcublasLt, … into lib/ (decisions.md#gpu-libraries).
     bundlesGpuLibraries: true,
     description: 'llama-cpp backend built for CUDA 12.8 (runtime cuda, amd64)',
   },
   'rocm-llama-cpp': {
     arg: 'AIKIT_BACKEND_IMAGE_LLAMA_CPP_ROCM',
     // The reference uses the branch tag `rocm7-…`; the v4.7.1 release tag is built on ROCm 7.2.1
-    // (§2.2) and keeps the backend on the same release as the core binary.
+    // (decisions.md#backend-selection) and keeps the backend on the same release as the core binary.
     ref: backend('v4.7.1-gpu-rocm-hipblas-llama-cpp'),
     digest: undefined, // UNVERIFIED
     arches: ['amd64'],
     dir: 'rocm-llama-cpp',
     alias: 'llama-cpp',
     localai: 'v4.7.1',
-    // package_rocm_libs bundles libamdhip64, libhipblas, librocblas, … and the kernel data (§3.4).
+    // package_rocm_libs bundles libamdhip64, libhipblas, librocblas, … and the kernel data
+    // (decisions.md#gpu-libraries).
     bundlesGpuLibraries: true,
     description: 'llama-cpp backend built for ROCm 7.2 hipBLAS (runtime rocm, amd64)',
   },
@@ -148,7 +158,8 @@ export const BACKEND_IMAGES: Readonly<Record<BackendImageId, BackendImage>> = {
   },
   'cuda12-transformers': {
     arg: 'AIKIT_BACKEND_IMAGE_MAMBA',
-    // LocalAI folded mamba into transformers (v2.26.0) and aliases `mamba` to it (§2.6).
+    // LocalAI folded mamba into transformers (v2.26.0) and aliases `mamba` to it
+    // (decisions.md#mamba-exllama2).
     ref: backend('v4.7.1-gpu-nvidia-cuda-12-transformers'),
     digest: undefined, // UNVERIFIED
     arches: ['amd64'],
@@ -160,7 +171,8 @@ export const BACKEND_IMAGES: Readonly<Record<BackendImageId, BackendImage>> = {
   },
   'cuda12-exllama2': {
     arg: 'AIKIT_BACKEND_IMAGE_EXLLAMA2',
-    // exllama2 was removed upstream in v3.11.0; v3.10.1 is the last line that has it (§2.6).
+    // exllama2 was removed upstream in v3.11.0; v3.10.1 is the last line that has it
+    // (decisions.md#mamba-exllama2).
     ref: backend('v3.10.1-gpu-nvidia-cuda-12-exllama2'),
     digest: undefined, // UNVERIFIED
     arches: ['amd64'],
@@ -172,7 +184,9 @@ export const BACKEND_IMAGES: Readonly<Record<BackendImageId, BackendImage>> = {
   },
 };
 
-/** The final base images (§3). Their config is never inherited; only their files are. */
+/**
+ * The final base images (decisions.md#base-images). Their config is never inherited; only their files are.
+ */
 export type BaseImageId = 'cpu' | 'cuda' | 'applesilicon' | 'rocm' | 'python';
 
 export interface BaseImage {
@@ -204,7 +218,7 @@ export const BASE_IMAGES: Readonly<Record<BaseImageId, BaseImage>> = {
   },
   applesilicon: {
     arg: 'AIKIT_APPLESILICON_BASE_IMAGE',
-    // Dockerfile.base-applesilicon: Fedora with Mesa's krunkit Vulkan driver (§3.3).
+    // Dockerfile.base-applesilicon: Fedora with Mesa's krunkit Vulkan driver (decisions.md#base-images).
     ref: 'ghcr.io/kaito-project/aikit/applesilicon/base:latest',
     digest: undefined, // UNVERIFIED
     arches: ['arm64'],
@@ -213,7 +227,8 @@ export const BASE_IMAGES: Readonly<Record<BaseImageId, BaseImage>> = {
   rocm: {
     arg: 'AIKIT_ROCM_BASE_IMAGE',
     // The ROCm backend bundles the ROCm user-space libraries since LocalAI v4.2.0, so the CPU
-    // base is enough (the reference still installs ROCm with apt; §3.4, inferred, not run on a GPU).
+    // base is enough (the reference still installs ROCm with apt; decisions.md#gpu-libraries, inferred, not
+    // run on a GPU).
     ref: undefined,
     digest: undefined,
     arches: ['amd64'],
@@ -222,7 +237,7 @@ export const BASE_IMAGES: Readonly<Record<BaseImageId, BaseImage>> = {
   python: {
     arg: 'AIKIT_PYTHON_BASE_IMAGE',
     // Python backends (diffusers, vllm, mamba, exllama2) need a distribution's libstdc++ and
-    // shell tools next to their portable CPython; the reference uses ubuntu:22.04 (§3.1).
+    // shell tools next to their portable CPython; the reference uses ubuntu:22.04 (decisions.md#base-images).
     ref: 'docker.io/library/ubuntu:22.04',
     digest: undefined, // UNVERIFIED
     arches: ['amd64', 'arm64'],
@@ -231,8 +246,8 @@ export const BASE_IMAGES: Readonly<Record<BaseImageId, BaseImage>> = {
 };
 
 /**
- * vLLM's Triton compiles kernels at run time, so its image needs a C compiler (§3.4). It is
- * installed on the python base in its own layer unless AIKIT_VLLM_BASE_IMAGE names an image that
+ * vLLM's Triton compiles kernels at run time, so its image needs a C compiler (decisions.md#gpu-libraries).
+ * It is installed on the python base in its own layer unless AIKIT_VLLM_BASE_IMAGE names an image that
  * already has one.
  */
 export const VLLM_TOOLCHAIN = {
@@ -240,7 +255,10 @@ export const VLLM_TOOLCHAIN = {
   packages: ['gcc', 'libc6-dev'],
 } as const;
 
-/** What the image config says for each runtime (§4, with D8: one PATH, CUDA env only with CUDA). */
+/**
+ * What the image config says for each runtime (decisions.md#image-config, with decisions.md#d8: one PATH,
+ * CUDA env only with CUDA).
+ */
 export const RUNTIME_ENV = {
   cuda: [
     'NVIDIA_REQUIRE_CUDA=cuda>=12.0',
@@ -250,15 +268,38 @@ export const RUNTIME_ENV = {
   ],
   /** Added when the CUDA libraries come from the CUDA base, which keeps them there. */
   cudaBaseLibraries: ['LD_LIBRARY_PATH=/usr/local/cuda/lib64'],
+  // LocalAI v3.12.1 hands its environment to backends unchanged. v4.7.1 points VK_DRIVER_FILES and
+  // VK_ICD_FILENAMES at the backend's own vulkan/icd.d/ (pkg/model/process.go), overriding this:
+  // a move to v4 needs the virtio manifest there (decisions.md#startup-vulkan-icd).
   applesilicon: ['VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/virtio_icd.aarch64.json'],
   // LocalAI cannot always detect an AMD GPU in a container; the reference forces the capability
-  // so the ROCm backend wins over the CPU fallback (§2.4). Set it to `default` to run on CPU.
+  // so the ROCm backend wins over the CPU fallback (decisions.md#backend-discovery). Set it to `default` to
+  // run on CPU.
   rocm: ['LOCALAI_FORCE_META_BACKEND_CAPABILITY=amd'],
 } as const;
 
 /**
- * What the LocalAI image of one runtime × backend combination is made of (§2.2, D13). Which
- * combinations a file may ask for, and on which architectures, is the aikitfile's matrix.
+ * The capability file LocalAI reads when LOCALAI_FORCE_META_BACKEND_CAPABILITY is unset
+ * (pkg/system/capabilities.go, v3.10.1 to v4.7.1), and what each runtime writes into it. LocalAI's
+ * own CUDA image writes `nvidia-cuda-<major>` (its Dockerfile), so the CUDA backend wins its alias
+ * group even when LocalAI's detection finds no GPU with more than 4 GiB; the env variable still
+ * overrides it (`LOCALAI_FORCE_META_BACKEND_CAPABILITY=default` runs a CUDA image on CPU).
+ */
+export const CAPABILITY_FILE = {
+  path: '/run/localai/capability',
+  byRuntime: { cuda: 'nvidia-cuda-12' } as Partial<Record<Runtime, string>>,
+} as const;
+
+/**
+ * Who owns a Python backend's files in the image: the chart's user and group
+ * (charts/aikit/values.yaml securityContext). libbackend.sh rewrites `venv/bin/python*` and
+ * `venv/pyvenv.cfg` at every start (backend/python/common/libbackend.sh, _makeVenvPortable).
+ */
+export const PYTHON_VENV_OWNER = { uid: 1000, gid: 999 } as const;
+
+/**
+ * What the LocalAI image of one runtime × backend combination is made of (decisions.md#backend-selection,
+ * #d13). Which combinations a file may ask for, and on which architectures, is the aikitfile's matrix.
  */
 export interface LocalAIStack {
   /** `''` is CPU. */
@@ -273,7 +314,8 @@ export interface LocalAIStack {
 
 export const LOCALAI_STACKS: readonly LocalAIStack[] = [
   { runtime: '', backend: 'llama-cpp', images: ['cpu-llama-cpp'], base: 'cpu' },
-  // CUDA llama-cpp keeps the CPU build beside it: LocalAI picks it on hosts without a GPU (§2.4).
+  // CUDA llama-cpp keeps the CPU build beside it: LocalAI picks it on hosts without a GPU
+  // (decisions.md#backend-discovery).
   { runtime: 'cuda', backend: 'llama-cpp', images: ['cuda12-llama-cpp', 'cpu-llama-cpp'], base: 'cpu' },
   { runtime: 'cuda', backend: 'diffusers', images: ['cuda12-diffusers'], base: 'python' },
   { runtime: 'cuda', backend: 'vllm', images: ['cuda12-vllm'], base: 'python', toolchain: 'vllm' },

@@ -4,12 +4,12 @@ import { loadAikitfile, type InferenceSpec } from '../aikitfile/index.js';
 import { AikitError } from '../util/errors.js';
 import { resolveArtifacts } from './artifacts.js';
 import { convert, type ConvertOptions } from './convert.js';
-import { backendMetadata } from './servers/localai/runtime.js';
+import { backendMetadata, pinOf } from './servers/localai/runtime.js';
 
 const SHA = 'c'.repeat(64);
 const amd64 = parsePlatform('linux/amd64');
 const arm64 = parsePlatform('linux/arm64');
-// Caps every engine we support has (BuildKit v0.8, Docker 20.10), per buildkit-gateway.md §5.1.
+// Caps every engine we support has (BuildKit v0.8, Docker 20.10), per decisions.md#engine-caps.
 const LEGACY_CAPS = new Set([
   'source.image',
   'source.local',
@@ -33,7 +33,14 @@ const LEGACY_CAPS = new Set([
 ]);
 
 function aikitfile(
-  opts: { runtime?: string; backend?: string; template?: string; extra?: string; sha?: string } = {},
+  opts: {
+    runtime?: string;
+    backend?: string;
+    template?: string;
+    extra?: string;
+    sha?: string;
+    config?: false;
+  } = {},
 ): InferenceSpec {
   const text = `apiVersion: v1alpha1
 debug: true
@@ -47,11 +54,7 @@ ${opts.backend ? `backends: [${opts.backend}]\n` : ''}models:
         template: ${JSON.stringify(opts.template ?? '{{.Input}}')}
   - name: b
     source: weights/b.gguf
-config: |
-  - name: a
-    parameters:
-      model: a.gguf
-${opts.extra ?? ''}`;
+${opts.config === false ? '' : 'config: |\n  - name: a\n    parameters:\n      model: a.gguf\n'}${opts.extra ?? ''}`;
   const s = loadAikitfile(text, 'aikitfile.yaml').spec;
   if (s.kind !== 'inference') throw new Error('not inference');
   return s;
@@ -92,7 +95,7 @@ describe('image config per runtime', () => {
       'CONFIG_FILE=/config.yaml',
     ]);
     expect(image.config.Entrypoint).toEqual(['local-ai']);
-    expect(image.config.Cmd).toEqual(['--debug', '--config-file=/config.yaml']);
+    expect(image.config.Cmd).toEqual(['--log-level=debug', '--config-file=/config.yaml']);
     expect(image.config.ExposedPorts).toEqual({ '8080/tcp': {} });
     expect(image.config.WorkingDir).toBe('/');
     expect(JSON.parse(image.config.Labels['ai.kaito.aikit.models']!)).toHaveLength(2);
@@ -110,7 +113,7 @@ describe('image config per runtime', () => {
     ]);
   });
 
-  it('sets the CUDA env only where CUDA is in the image (D8)', () => {
+  it('sets the CUDA env only where CUDA is in the image (decisions.md#d8)', () => {
     const cuda = [
       'NVIDIA_REQUIRE_CUDA=cuda>=12.0',
       'NVIDIA_DRIVER_CAPABILITIES=compute,utility',
@@ -166,7 +169,10 @@ describe('runtime layers', () => {
     expect(cuda[2]!['mkfile']).toMatchObject({
       path: '/backends/cuda12-llama-cpp/metadata.json',
       mode: 0o644,
-      data: backendMetadata('llama-cpp', 'cuda12-llama-cpp'),
+      data: backendMetadata('llama-cpp', 'cuda12-llama-cpp', {
+        version: 'v4.7.1',
+        uri: 'quay.io/go-skynet/local-ai-backends:v4.7.1-gpu-nvidia-cuda-12-llama-cpp',
+      }),
     });
     one(ops, '[aikit] add backend cpu-llama-cpp');
     expect(
@@ -181,6 +187,66 @@ describe('runtime layers', () => {
     expect(backendMetadata('llama-cpp', 'cpu-llama-cpp')).toBe(
       '{\n  "alias": "llama-cpp",\n  "name": "cpu-llama-cpp",\n  "gallery_url": "github:mudler/LocalAI/backend/index.yaml@master"\n}',
     );
+  });
+
+  it('pins metadata.json with the version, uri and digest LocalAI v4.7.1 upgrade checks read', () => {
+    expect(
+      backendMetadata('llama-cpp', 'cpu-llama-cpp', {
+        version: 'v4.7.1',
+        ...pinOf('r.example/b:v4.7.1-cpu-llama-cpp@sha256:' + 'a'.repeat(64)),
+      }),
+    ).toBe(
+      `{\n  "alias": "llama-cpp",\n  "name": "cpu-llama-cpp",\n  "gallery_url": "github:mudler/LocalAI/backend/index.yaml@master",\n  "version": "v4.7.1",\n  "uri": "r.example/b:v4.7.1-cpu-llama-cpp",\n  "digest": "sha256:${'a'.repeat(64)}"\n}`,
+    );
+    // Without a digest in the ref, the one the frontend resolved; else none.
+    expect(pinOf('r.example/b:t', () => 'sha256:' + 'b'.repeat(64))).toEqual({
+      uri: 'r.example/b:t',
+      digest: 'sha256:' + 'b'.repeat(64),
+    });
+    expect(pinOf('r.example/b:t')).toEqual({ uri: 'r.example/b:t' });
+    const { ops } = build(aikitfile(), {
+      args: { AIKIT_BACKEND_IMAGE_LLAMA_CPP: 'r.example/b:t@sha256:' + 'c'.repeat(64) },
+    });
+    const meta = fileActions(one(ops, '[aikit] add backend cpu-llama-cpp'))[2]!['mkfile'] as { data: string };
+    expect(JSON.parse(meta.data)).toMatchObject({ uri: 'r.example/b:t', digest: 'sha256:' + 'c'.repeat(64) });
+  });
+
+  it('forces the CUDA capability in CUDA images only, the way LocalAI images do', () => {
+    const cuda = fileActions(one(build(aikitfile({ runtime: 'cuda' })).ops, '[aikit] add LocalAI'));
+    expect(cuda.find((a) => a['mkfile'])?.['mkfile']).toMatchObject({
+      path: '/run/localai/capability',
+      mode: 0o644,
+      data: 'nvidia-cuda-12\n',
+    });
+    for (const [runtime, platform] of [
+      ['', amd64],
+      ['cuda', arm64],
+      ['rocm', amd64],
+      ['applesilicon', arm64],
+    ] as const) {
+      const ops = build(aikitfile(runtime ? { runtime } : {}), { platform }).ops;
+      expect(fileActions(one(ops, '[aikit] add LocalAI')).some((a) => a['mkfile'])).toBe(false);
+    }
+  });
+
+  it("gives a Python backend's files to the chart's user, in the backend's one copy", () => {
+    const { ops } = build(aikitfile({ runtime: 'cuda', backend: 'diffusers' }));
+    const copies = fileActions(one(ops, '[aikit] add backend cuda12-diffusers')).filter((a) => a['copy']);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!['copy']).toMatchObject({
+      src: '/',
+      dest: '/backends/cuda12-diffusers/',
+      owner: { user: { byID: 1000 }, group: { byID: 999 } },
+    });
+    // Compiled backends stay root's.
+    const llama = fileActions(one(build(aikitfile()).ops, '[aikit] add backend cpu-llama-cpp'));
+    expect(llama.find((a) => a['copy'])!['copy']).not.toHaveProperty('owner');
+  });
+
+  it('sets CONFIG_FILE only when /config.yaml is written', () => {
+    const { image } = build(aikitfile({ config: false }));
+    expect(image.config.Env.some((e) => e.startsWith('CONFIG_FILE='))).toBe(false);
+    expect(image.config.Cmd ?? []).not.toContain('--config-file=/config.yaml');
   });
 
   it('takes CUDA from the base and leaves the backend copies out with AIKIT_CUDA_LIBRARIES=base', () => {
@@ -202,7 +268,7 @@ describe('runtime layers', () => {
     ).toThrow(AikitError);
   });
 
-  it('downloads the LocalAI release of the backend (D13) with its pin', () => {
+  it('downloads the LocalAI release of the backend (decisions.md#d13) with its pin', () => {
     const { ops } = build(aikitfile({ runtime: 'applesilicon' }), {
       platform: arm64,
       args: { AIKIT_LOCALAI_SHA256_ARM64: SHA },
@@ -252,7 +318,7 @@ describe('runtime layers', () => {
   });
 });
 
-describe('layers (D12)', () => {
+describe('layers (decisions.md#d12)', () => {
   const STABLE = new Set([...LEGACY_CAPS, 'diffop', 'file.copy.includeexcludepatterns']); // mergeop disabled
 
   it('merges one layer per model file, the runtime layers and one small layer', () => {

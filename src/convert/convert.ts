@@ -41,7 +41,7 @@ export interface ConvertOptions {
 export interface ConvertResult {
   state: State;
   image: ImageConfig;
-  /** Things the user should know about this platform's image (e.g. D8's cuda on arm64). */
+  /** Things the user should know about this platform's image (e.g. cuda on arm64, decisions.md#d8). */
   warnings: Issue[];
 }
 
@@ -49,7 +49,7 @@ export interface ConvertResult {
  * Converts an inference aikitfile into the LLB of one platform's image. Pure: the caller does
  * all I/O (resolving the base image, solving), which keeps this testable without an engine.
  *
- * Layers (D12), bottom to top: the server's base image, one layer per model file, then the
+ * Layers (decisions.md#d12), bottom to top: the server's base image, one layer per model file, then the
  * server's own layers (servers/: for LocalAI its binary, one layer per backend, then templates
  * and config in one small layer). They are merged where the engine allows and chained otherwise
  * (layers.ts); in a chain this order keeps the large model layers below everything that changes

@@ -16,7 +16,7 @@ import { convert } from './convert.js';
 //   <file>.<os>-<arch>.llb.json        merged layers (engines with mergeop)
 //   <file>.<os>-<arch>.chain.llb.json  the copy chain of engines without it (linux/amd64 only)
 //   <file>.<os>-<arch>.image.json      image config and warnings
-//   <file>.<os>-<arch>.error.json      the message of a forbidden platform (D15)
+//   <file>.<os>-<arch>.error.json      the message of a forbidden platform (decisions.md#d15)
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FILES = readdirSync(join(ROOT, 'test'))

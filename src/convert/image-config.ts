@@ -23,8 +23,8 @@ export interface ImageConfig {
 
 /**
  * The image config of a LocalAI image (reference inference/image.go), plus the port and the
- * labels of decision D10. The base image's config is never inherited, as in the reference;
- * `runtime` adds the runtime's env (D8) and labels naming runtime, backend and LocalAI version.
+ * labels of decisions.md#d10. The base image's config is never inherited, as in the reference;
+ * `runtime` adds the runtime's env (decisions.md#d8) and labels naming runtime, backend and LocalAI version.
  */
 export function imageConfig(
   spec: InferenceSpec,
@@ -32,11 +32,18 @@ export function imageConfig(
   labels: Record<string, string>,
   runtime: { env: readonly string[]; labels: Record<string, string> } = { env: [], labels: {} },
 ): ImageConfig {
-  const cmd = [...(spec.debug ? ['--debug'] : []), ...(spec.config ? ['--config-file=/config.yaml'] : [])];
-  // Reference order (runtime-catalog.md §4): PATH, CONFIG_FILE, LOCALAI_LOAD_TO_MEMORY, runtime.
+  // Every pinned LocalAI line (v3.10.1 to v4.7.1, core/cli/context/context.go) marks --debug
+  // deprecated for --log-level=debug.
+  const cmd = [
+    ...(spec.debug ? ['--log-level=debug'] : []),
+    ...(spec.config ? ['--config-file=/config.yaml'] : []),
+  ];
+  // Reference order (decisions.md#image-config): PATH, CONFIG_FILE, LOCALAI_LOAD_TO_MEMORY, runtime.
+  // CONFIG_FILE only with a config: LocalAI logs an error at every start for a missing one
+  // (core/application/startup.go).
   const env = [
     DEFAULT_PATH,
-    'CONFIG_FILE=/config.yaml',
+    ...(spec.config ? ['CONFIG_FILE=/config.yaml'] : []),
     ...(spec.loadToMemory.length > 0 ? [`LOCALAI_LOAD_TO_MEMORY=${spec.loadToMemory.join(',')}`] : []),
     ...runtime.env,
   ];

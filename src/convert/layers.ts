@@ -1,6 +1,6 @@
 import { Caps, merge, scratch, type FileAction, type SourceLocation, type State } from '../llb/index.js';
 
-// Decision D12: every model file, the templates and config, and every runtime part is its own
+// decisions.md#d12: every model file, the templates and config, and every runtime part is its own
 // layer, so a change to one never rebuilds or re-pushes another.
 
 /** One layer: file actions that build it on an empty filesystem. */

@@ -26,7 +26,7 @@ function errorOf(f: () => unknown): AikitError {
   throw new Error('expected an AikitError');
 }
 
-describe('the platform × runtime × backend matrix (D15)', () => {
+describe('the platform × runtime × backend matrix (decisions.md#d15)', () => {
   // Every combination the spec lets through, with what each platform gets.
   it.each([
     ['', undefined, 'linux/amd64', '', ['cpu-llama-cpp'], 'cpu', 'v4.7.1'],
@@ -59,7 +59,7 @@ describe('the platform × runtime × backend matrix (D15)', () => {
     },
   );
 
-  it('runtime cuda on arm64 builds the CPU image with a warning (D8)', () => {
+  it('runtime cuda on arm64 builds the CPU image with a warning (decisions.md#d8)', () => {
     const p = plan('cuda', undefined, 'linux/arm64');
     expect(p.warnings).toEqual([
       expect.objectContaining({ severity: 'warning', code: 'CUDA_ON_ARM64', path: ['runtime'] }),

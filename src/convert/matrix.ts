@@ -12,14 +12,17 @@ import {
 } from '../aikitfile/index.js';
 import { AikitError, type Issue, type SourceRange } from '../util/errors.js';
 
-// The platform half of the matrix (decision D15). The aikitfile checks what one file can get
+// The platform half of the matrix (decisions.md#d15). The aikitfile checks what one file can get
 // wrong on its own (a backend its runtime lacks); this checks what depends on the target
 // platform, once per platform, with one message per forbidden combination. Both read the one
 // table in aikitfile/matrix.ts; each server plans its artifacts on top of what this returns.
 
 /** What the matrix says about one platform's image. */
 export interface TargetPlan {
-  /** The runtime the image is built for: another one where the row falls back (D8: cuda on arm64). */
+  /**
+   * The runtime the image is built for: another one where the row falls back (decisions.md#d8: cuda on
+   * arm64).
+   */
   runtime: Runtime;
   /** The file's backend, or the server's default; undefined for a server without backends. */
   backend: Backend | undefined;

@@ -1,4 +1,4 @@
-import { http, local, type SourceLocation, type State } from '../llb/index.js';
+import { Caps, http, local, type SourceLocation, type State } from '../llb/index.js';
 import {
   modelDestination,
   modelFileName,
@@ -11,6 +11,22 @@ import { AikitError } from '../util/errors.js';
 import { buildArgsReadBy, type BuildArgInfo } from './build-args.js';
 import { redactUrl } from '../util/url.js';
 import { hfFiles, indexedManifest, modelLayer, type HfFiles } from './remote-documents.js';
+import {
+  blobSource,
+  DEFAULT_OCI_PULL,
+  isLoopbackRegistry,
+  MANIFEST_TYPES,
+  manifestProblem,
+  manifestStep,
+  ociNetwork,
+  PULL_MANIFEST,
+  PULL_STATUS,
+  pullProblem,
+  ORAS_IMAGE,
+  REGISTRY_SECRET,
+  type OciPullSettings,
+  type PullProblem,
+} from './oci-pull.js';
 
 /** One file a model contributes to the image, before it is placed into a layer. */
 export interface ModelFile {
@@ -32,12 +48,21 @@ export interface SourceSettings {
    * requests. Unset, BuildKit ≥ v0.23 still sends a `HTTP_AUTH_TOKEN_<host>` secret by itself.
    */
   hfAuthSecret: string | undefined;
+  /** How `oci://` sources are pulled; absent: the defaults, blobs through oras. */
+  oci?: OciPullSettings;
 }
 
 /** Where remote model sources live: the register's rows read here. */
 export const SOURCE_ARGS: readonly BuildArgInfo[] = buildArgsReadBy('sources');
 
-export function sourceSettings(buildArgs: Readonly<Record<string, string>>): SourceSettings {
+/**
+ * The settings the build-args give; `llbCaps` (the engine's) decides whether registry blobs come
+ * from the daemon (`source.imageblob`).
+ */
+export function sourceSettings(
+  buildArgs: Readonly<Record<string, string>>,
+  llbCaps?: ReadonlySet<string>,
+): SourceSettings {
   const endpoint = (buildArgs['AIKIT_HF_ENDPOINT'] || 'https://huggingface.co').replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/.test(endpoint)) {
     throw new AikitError(
@@ -48,7 +73,16 @@ export function sourceSettings(buildArgs: Readonly<Record<string, string>>): Sou
       },
     );
   }
-  return { hfEndpoint: endpoint, hfAuthSecret: buildArgs['AIKIT_HF_TOKEN_SECRET'] || undefined };
+  return {
+    hfEndpoint: endpoint,
+    hfAuthSecret: buildArgs['AIKIT_HF_TOKEN_SECRET'] || undefined,
+    oci: {
+      orasImage: buildArgs['AIKIT_ORAS_IMAGE'] || ORAS_IMAGE,
+      registrySecret: buildArgs['AIKIT_REGISTRY_SECRET'] || REGISTRY_SECRET,
+      network: ociNetwork(buildArgs['AIKIT_OCI_NETWORK']),
+      daemonBlobs: llbCaps?.has(Caps.SourceImageBlob) ?? false,
+    },
+  };
 }
 
 /** A document the frontend must read through the engine before it can convert (manifests, listings). */
@@ -64,6 +98,16 @@ export interface MetadataRequest {
   /** For messages: what is being read and for which model. */
   description: string;
   model: Model;
+  /**
+   * A step's verdict to read before the document: a registry step records its failure instead of
+   * failing, and `problem` says what it means (undefined: the document is there).
+   */
+  status?: {
+    path: string;
+    problem: (status: Uint8Array) => PullProblem | undefined;
+    /** What is wrong with the document itself, read after a good status. */
+    documentProblem: (doc: Uint8Array) => PullProblem | undefined;
+  };
 }
 
 /** Documents read so far, by request key. */
@@ -80,12 +124,7 @@ export interface ModelSourceOptions {
 
 const DEFAULT_SETTINGS: SourceSettings = { hfEndpoint: 'https://huggingface.co', hfAuthSecret: undefined };
 
-const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
+const MANIFEST_ACCEPT = MANIFEST_TYPES.join(', ');
 
 /**
  * What still has to be read before `modelFiles` can run: Hub listings of whole repositories and
@@ -122,12 +161,12 @@ export function metadataRequests(
       const top = ociKey(src, src.digest ?? src.tag ?? 'latest');
       const doc = metadata.get(top);
       if (!doc) {
-        out.set(top, ociManifestRequest(model, src, src.digest ?? src.tag ?? 'latest', top));
+        out.set(top, ociManifestRequest(model, src, src.digest ?? src.tag ?? 'latest', top, settings));
         continue;
       }
       const child = indexedManifest(doc, model);
       if (child && !metadata.has(ociKey(src, child))) {
-        out.set(ociKey(src, child), ociManifestRequest(model, src, child, ociKey(src, child)));
+        out.set(ociKey(src, child), ociManifestRequest(model, src, child, ociKey(src, child), settings));
       }
     }
   }
@@ -148,7 +187,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
       ? local(contextName, {
           ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
           sharedKeyHint: contextName,
-          // Only the files the aikitfile names cross the wire, not the whole context (D5).
+          // Only the files the aikitfile names cross the wire, not the whole context (decisions.md#d5).
           followPaths: [...new Set(localPaths)].sort(),
           name: '[aikit] load model files from the build context',
         })
@@ -195,17 +234,12 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
       }
       case 'oci': {
         const blob = ociModelBlob(src, metadata, model);
+        const name = `[aikit] pull ${model.name} from oci://${src.ref}`;
         return [
           {
             model,
             dest,
-            source: http(`${registryBase(src.registry)}/v2/${src.repository}/blobs/${blob.digest}`, {
-              filename: file,
-              // Blobs are content-addressed: the digest is the checksum, so the download is verified.
-              checksum: blob.digest,
-              name: `[aikit] download ${model.name} from oci://${src.ref}`,
-              ...at,
-            }),
+            source: blobSource(src, blob.digest, file, settings.oci ?? DEFAULT_OCI_PULL, { name, ...at }),
             srcPath: `/${file}`,
             location,
           },
@@ -228,32 +262,37 @@ function hfListing(doc: Uint8Array | undefined, model: Model): HfFiles {
 }
 
 function registryBase(registry: string): string {
-  // Docker's rule: loopback registries speak plain HTTP, everything else HTTPS.
-  const host = registry.replace(/:\d+$/, '');
-  const insecure = host === 'localhost' || host === '[::1]' || /^127\./.test(host);
   const name = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
-  return `${insecure ? 'http' : 'https'}://${name}`;
+  return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${name}`;
 }
 
 const ociKey = (src: OciSource, reference: string) => `oci:${src.registry}/${src.repository}@${reference}`;
 
-function ociManifestRequest(model: Model, src: OciSource, reference: string, key: string): MetadataRequest {
+function ociManifestRequest(
+  model: Model,
+  src: OciSource,
+  reference: string,
+  key: string,
+  settings: SourceSettings,
+): MetadataRequest {
   const pinned = reference.startsWith('sha256:');
-  const url = `${registryBase(src.registry)}/v2/${src.repository}/manifests/${reference}`;
+  const oci = settings.oci ?? DEFAULT_OCI_PULL;
+  const shown = `oci://${src.registry}/${src.repository}${pinned ? '@' : ':'}${reference}`;
   return {
     key,
     kind: 'oci-manifest',
-    url,
+    // The plain request, for the CLI's anonymous reads; builds read through the registry step.
+    url: `${registryBase(src.registry)}/v2/${src.repository}/manifests/${reference}`,
     headers: { accept: MANIFEST_ACCEPT },
     model,
-    path: '/manifest.json',
-    description: `the manifest of oci://${src.registry}/${src.repository}${pinned ? '@' : ':'}${reference}`,
-    state: http(url, {
-      filename: 'manifest.json',
-      headers: { accept: MANIFEST_ACCEPT },
-      ...(pinned ? { checksum: reference } : {}),
-      name: `[aikit] resolve oci://${src.registry}/${src.repository}${pinned ? '@' : ':'}${reference}`,
-    }),
+    path: PULL_MANIFEST,
+    description: `the manifest of ${shown}`,
+    state: manifestStep(src, reference, oci, `[aikit] resolve ${shown}`),
+    status: {
+      path: PULL_STATUS,
+      problem: (doc) => pullProblem(doc, src, oci),
+      documentProblem: (doc) => manifestProblem(doc, src),
+    },
   };
 }
 

@@ -39,8 +39,20 @@ function modelSource(s: InferenceSpec, metadata: ReadonlyMap<string, Uint8Array>
     artifacts: resolveArtifacts({}).artifacts,
     sources: { settings, metadata },
   });
-  const ops = dumpDefinition(marshal(state)) as { Op: { source?: { identifier: string } } }[];
-  return ops.map((o) => o.Op.source?.identifier ?? '').find((id) => id.includes('/blobs/')) ?? '';
+  return blobPulls(state)[0] ?? '';
+}
+
+/** The references the graph pulls blobs by: oras steps' arguments and docker-image+blob sources. */
+function blobPulls(state: Parameters<typeof marshal>[0]): string[] {
+  const ops = dumpDefinition(marshal(state)) as {
+    Op: { source?: { identifier: string }; exec?: { meta: { args: string[] } } };
+  }[];
+  return ops.flatMap((o) => {
+    const args = o.Op.exec?.meta.args ?? [];
+    if (args[4] === 'blob') return [args[5]!];
+    const id = o.Op.source?.identifier ?? '';
+    return id.startsWith('docker-image+blob://') ? [id] : [];
+  });
 }
 
 describe('readMetadata', () => {

@@ -1,4 +1,4 @@
-import type { ImageResolver, MetadataFetcher } from '../convert/index.js';
+import type { ImageResolver, MetadataFetcher, MetadataRequest } from '../convert/index.js';
 import { BuildkitError, type FrontendContext } from '../gateway/index.js';
 import { formatPlatform, marshal, type SourceInfo } from '../llb/index.js';
 import { AikitError, formatIssue, locatedIssue, type Issue, type Locate } from '../util/errors.js';
@@ -12,28 +12,53 @@ import { log } from '../util/log.js';
  * model that needed the document.
  */
 export function engineMetadataFetcher(ctx: FrontendContext, file: string, locate: Locate): MetadataFetcher {
+  const fail = (req: MetadataRequest, message: string, hint: string, cause?: unknown): never => {
+    const issue = locatedIssue(locate, {
+      code: 'MODEL_METADATA_FAILED',
+      message: `model ${req.model.name}: ${message}`,
+      hint,
+      path: ['models', req.model.index, 'source'],
+    });
+    throw new AikitError('MODEL_METADATA_FAILED', `cannot read ${req.description}`, {
+      ...(cause ? { cause } : {}),
+      file,
+      issues: [issue],
+    });
+  };
   return async (req) => {
+    let refId: string;
+    let status: Uint8Array | undefined;
     try {
-      const refId = await ctx.client.solve(marshal(req.state, { caps: ctx.caps.llbCaps }));
-      return await ctx.client.readFile(refId, req.path);
+      refId = await ctx.client.solve(marshal(req.state, { caps: ctx.caps.llbCaps }));
+      if (req.status) status = await ctx.client.readFile(refId, req.status.path);
     } catch (e) {
       if (!(e instanceof BuildkitError)) throw e;
-      const auth = /\b(401|403)\b|unauthori[sz]ed|forbidden/i.test(e.message);
-      const issue = locatedIssue(locate, {
-        code: 'MODEL_METADATA_FAILED',
-        message: `model ${req.model.name}: cannot read ${req.description}: ${e.message}`,
-        hint: auth
-          ? 'the server wants credentials: aikit reads OCI registries anonymously; for Hugging Face pass a token secret (see the docs on private repositories)'
-          : 'check the source name, tag or revision, and any AIKIT_HF_ENDPOINT mirror',
-        path: ['models', req.model.index, 'source'],
-      });
-      throw new AikitError('MODEL_METADATA_FAILED', `cannot read ${req.description}`, {
-        cause: e,
-        file,
-        issues: [issue],
-      });
+      return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
     }
+    // A registry step records its failure instead of failing: say it at the model's line.
+    const problem = status && req.status?.problem(status);
+    if (problem) return fail(req, problem.message, problem.hint);
+    let doc: Uint8Array;
+    try {
+      doc = await ctx.client.readFile(refId, req.path);
+    } catch (e) {
+      if (!(e instanceof BuildkitError)) throw e;
+      return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
+    }
+    const unusable = req.status?.documentProblem(doc);
+    if (unusable) return fail(req, unusable.message, unusable.hint);
+    return doc;
   };
+}
+
+function solveHint(message: string): string {
+  if (/network\.host/.test(message)) {
+    return 'the registry step needs the host network: pass --allow network.host to buildx (the builder must allow the network.host entitlement), or set AIKIT_OCI_NETWORK=sandbox';
+  }
+  if (/\b(401|403)\b|unauthori[sz]ed|forbidden/i.test(message)) {
+    return 'the server wants credentials: for OCI registries pass --secret id=docker-config,src=$HOME/.docker/config.json; for Hugging Face pass a token secret (see the docs on private repositories)';
+  }
+  return 'check the source name, tag or revision, any AIKIT_HF_ENDPOINT mirror, and that AIKIT_ORAS_IMAGE can be pulled';
 }
 
 /**

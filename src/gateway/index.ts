@@ -12,3 +12,15 @@ export type { BuildFunc, FrontendContext, RunIO } from './run.js';
 export { sourceDetail, userErrorStatus } from './status.js';
 export type { SourceFile } from './status.js';
 export { openStdioBridge } from './transport.js';
+export {
+  describeAnswer,
+  lintAnswer,
+  outlineAnswer,
+  REQUEST_DESCRIBE,
+  REQUEST_LINT,
+  REQUEST_OUTLINE,
+  REQUEST_TARGETS,
+  targetsAnswer,
+  unsupportedSubrequestStatus,
+} from './subrequests.js';
+export type { LintLocation, LintResults, LintWarning, Outline, TargetList } from './subrequests.js';

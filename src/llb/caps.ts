@@ -6,6 +6,8 @@ export const Caps = {
   SourceImage: 'source.image',
   SourceImageResolveMode: 'source.image.resolvemode',
   SourceImageChecksum: 'source.image.checksum',
+  /** `docker-image+blob://`, BuildKit v0.28. */
+  SourceImageBlob: 'source.imageblob',
   SourceLocal: 'source.local',
   SourceLocalUnique: 'source.local.unique',
   SourceLocalSessionID: 'source.local.sessionid',
@@ -56,6 +58,7 @@ export type CapID = (typeof Caps)[keyof typeof Caps];
 // listed here predate v0.8, the oldest engine we support (Docker 20.10).
 const SINCE: Partial<Record<string, string>> = {
   'source.image.checksum': 'v0.25 (Docker 28.5)',
+  'source.imageblob': 'v0.28',
   'source.http.auth': 'v0.21 (Docker 28.1)',
   'source.http.header': 'v0.21 (Docker 28.1)',
   'source.local.differ': 'v0.9 (Docker 23.0)',

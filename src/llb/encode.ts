@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 
 // Canonical protobuf encoding, byte-identical to what BuildKit (v0.18+) re-marshals every op into
-// before digesting it (shared/reference/buildkit-gateway.md §4.2). protobufjs cannot be trusted
+// before digesting it (decisions.md#canonical-encoding). protobufjs cannot be trusted
 // for this: it writes fields strictly by number (oneof in the middle of pb.Op), walks maps in
 // Object.keys order and, depending on the version, writes explicit defaults. So we walk the
 // protobufjs reflection ourselves and only borrow its schema.

@@ -30,6 +30,8 @@ export interface RunMount {
   cacheSharing?: 'shared' | 'private' | 'locked';
   /** Secret ID (default: `dest`, as in Go's `AddSecret`). */
   secretId?: string;
+  /** A secret the client did not send leaves the path absent instead of failing (Go: `SecretOptional`). */
+  optional?: boolean;
 }
 
 /** Options of `State.run`. */
@@ -74,7 +76,7 @@ export class ExecVertex extends Vertex {
   readonly rootOutput: Output;
   /** Sorted by target, as Go sorts before computing output indexes. */
   private readonly mounts: MountSpec[];
-  private readonly secrets: { target: string; id: string }[];
+  private readonly secrets: { target: string; id: string; optional: boolean }[];
 
   constructor(
     private readonly base: State,
@@ -83,13 +85,13 @@ export class ExecVertex extends Vertex {
     super(run);
     if (run.args.length === 0) throw new AikitError('LLB_INVALID', 'run needs at least one argument');
     const mounts: MountSpec[] = [];
-    const secrets: { target: string; id: string }[] = [];
+    const secrets: { target: string; id: string; optional: boolean }[] = [];
     mounts.push(this.spec('/', base.output, {}));
     for (const m of run.mounts ?? []) {
       const type = m.type ?? 'bind';
       if (type === 'secret') {
         if (m.source) throw new AikitError('LLB_INVALID', `secret mount ${m.dest} cannot have a source`);
-        secrets.push({ target: m.dest, id: m.secretId ?? m.dest });
+        secrets.push({ target: m.dest, id: m.secretId ?? m.dest, optional: m.optional ?? false });
         continue;
       }
       if (type === 'cache' && !m.cacheId) {
@@ -232,7 +234,7 @@ export class ExecVertex extends Vertex {
         input: -1,
         dest: s.target,
         mountType: MOUNT_SECRET,
-        secretOpt: { ID: s.id, uid: 0, gid: 0, mode: 0o400, optional: false },
+        secretOpt: { ID: s.id, uid: 0, gid: 0, mode: 0o400, optional: s.optional },
       });
     }
 

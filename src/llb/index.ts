@@ -4,6 +4,19 @@
 
 export { Caps, type CapID } from './caps.js';
 export { dumpDefinition, type DumpEntry } from './dump.js';
+export {
+  graphOf,
+  GRAPH_FORMATS,
+  renderGraph,
+  toDot,
+  toMermaid,
+  type Graph,
+  type GraphEdge,
+  type GraphFormat,
+  type GraphNode,
+  type NodeKind,
+  type Panel,
+} from './graph.js';
 export type { RunMount, RunOptions } from './exec.js';
 export {
   copy,
@@ -33,11 +46,13 @@ export {
   git,
   http,
   image,
+  imageBlob,
   isGitUrl,
   local,
   parseGitUrl,
   type GitOptions,
   type HttpOptions,
+  type ImageBlobOptions,
   type ImageOptions,
   type LocalOptions,
 } from './source.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { capHint, Caps } from './caps.js';
 import { dumpDefinition, marshal } from './index.js';
-import { git, parseGitUrl } from './source.js';
+import { git, imageBlob, parseGitUrl } from './source.js';
 
 function sourceOp(def: ReturnType<typeof marshal>) {
   const ops = dumpDefinition(def) as {
@@ -47,5 +48,38 @@ describe('git', () => {
       Object.keys(Object.values(d.metadata).find((m) => m.caps?.['source.git'])?.caps ?? {});
     expect(caps(withSub)).toContain('source.git.subdir');
     expect(caps(without)).not.toContain('source.git.subdir');
+  });
+});
+
+describe('imageBlob', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`;
+  const capsOf = (d: ReturnType<typeof marshal>) =>
+    Object.keys(Object.values(d.metadata).find((m) => m.caps?.['source.imageblob'])?.caps ?? {});
+
+  it('names the normalised repository and digest, with the http file attributes', () => {
+    const d = marshal(imageBlob(`ghcr.io/acme/model@${DIGEST}`, { filename: 'm.gguf', perm: 0o444 }));
+    const op = sourceOp(d);
+    expect(op.identifier).toBe(`docker-image+blob://ghcr.io/acme/model@${DIGEST}`);
+    expect(op.attrs).toEqual({ 'http.filename': 'm.gguf', 'http.perm': '0444' });
+    expect(capsOf(d)).toEqual(['source.imageblob']);
+  });
+
+  it('normalises Docker Hub names as Go does', () => {
+    expect(sourceOp(marshal(imageBlob(`alpine@${DIGEST}`))).identifier).toBe(
+      `docker-image+blob://docker.io/library/alpine@${DIGEST}`,
+    );
+  });
+
+  it.each(['ghcr.io/acme/model:v1', `ghcr.io/acme/model:v1@${DIGEST}`, 'ghcr.io/acme/model'])(
+    'refuses %s (a blob needs a digest and no tag)',
+    (ref) => {
+      expect(() => imageBlob(ref)).toThrow(/needs a digest and no tag/);
+    },
+  );
+
+  it('fails on an engine without the cap, naming v0.28', () => {
+    const caps = new Set<string>(Object.values(Caps).filter((c) => c !== Caps.SourceImageBlob));
+    expect(() => marshal(imageBlob(`ghcr.io/a/b@${DIGEST}`), { caps })).toThrow(/source\.imageblob/);
+    expect(capHint(Caps.SourceImageBlob)).toMatch(/v0\.28/);
   });
 });

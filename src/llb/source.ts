@@ -14,7 +14,8 @@ import {
   type Output,
 } from './vertex.js';
 
-// Port of moby/buildkit v0.25.2 client/llb/source.go (Image, Local, HTTP, SourceOp.Marshal).
+// Port of moby/buildkit v0.25.2 client/llb/source.go (Image, Local, HTTP, SourceOp.Marshal), and
+// v0.28's ImageBlob.
 
 /** A `pb.SourceOp` vertex: an identifier URL plus string attributes. */
 class SourceVertex extends Vertex {
@@ -86,6 +87,46 @@ export function image(ref: string, opts: ImageOptions = {}): State {
   }
   const platform = opts.platform ? normalizePlatform(opts.platform) : undefined;
   const v = new SourceVertex(`docker-image://${formatImageRef(parsed)}`, attrs, caps, opts, platform, true);
+  return stateFrom(v.output);
+}
+
+/** Options of {@link imageBlob}. */
+export interface ImageBlobOptions extends OpOptions {
+  /** Name of the file inside the output (default: the digest's hex). */
+  filename?: string;
+  /** Permission bits of the file. */
+  perm?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * One blob of a registry repository, by digest (Go: `llb.ImageBlob`, BuildKit v0.28). The daemon
+ * fetches it with its own resolver: the registry's token flow and the session's credentials,
+ * verified against the digest. The reference must carry a digest and no tag, as Go insists.
+ */
+export function imageBlob(ref: string, opts: ImageBlobOptions = {}): State {
+  const parsed = parseImageRef(ref);
+  if (parsed.digest === undefined || parsed.tag !== undefined) {
+    throw new AikitError('BAD_IMAGE_REF', `blob reference ${JSON.stringify(ref)} needs a digest and no tag`, {
+      hint: 'use <repository>@sha256:<hex>',
+    });
+  }
+  // The same attribute keys as http sources: BuildKit reuses them for blobs.
+  const attrs: Record<string, string> = {};
+  if (opts.filename) attrs['http.filename'] = opts.filename;
+  const perm = (opts.perm ?? 0) & 0o777;
+  if (perm !== 0) attrs['http.perm'] = `0${perm.toString(8)}`;
+  if (opts.uid) attrs['http.uid'] = String(opts.uid);
+  if (opts.gid) attrs['http.gid'] = String(opts.gid);
+  const v = new SourceVertex(
+    `docker-image+blob://${formatImageRef(parsed)}`,
+    attrs,
+    [Caps.SourceImageBlob],
+    opts,
+    undefined,
+    false,
+  );
   return stateFrom(v.output);
 }
 

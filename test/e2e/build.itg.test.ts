@@ -13,7 +13,7 @@ const localModel = fixtureBytes('tiny-local.gguf', 32 * 1024);
 
 const templates = {
   chatMsg: '{{.RoleName}}: {{.Content}}\n',
-  // Quotes, backslashes, dollars and backticks must land byte for byte (decision D3).
+  // Quotes, backslashes, dollars and backticks must land byte for byte (decisions.md#d3).
   function: 'call `{{.Function}}` with {"a": "$HOME \\" \\\\n"}\n',
   chat: '{{.Input}}\n<|assistant|>',
 };
@@ -92,7 +92,7 @@ describe('an aikitfile becomes a LocalAI image on a real engine', () => {
       expect(img.config.os).toBe('linux');
       const c = img.config.config;
       expect(c['Entrypoint']).toEqual(['local-ai']);
-      expect(c['Cmd']).toEqual(['--debug', '--config-file=/config.yaml']);
+      expect(c['Cmd']).toEqual(['--log-level=debug', '--config-file=/config.yaml']);
       expect(c['Env']).toEqual([
         'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         'CONFIG_FILE=/config.yaml',

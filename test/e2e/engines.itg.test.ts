@@ -9,7 +9,7 @@ import { buildRuntimeStandIns, standInBuildArgs } from '../fixtures/runtime-imag
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
 import { engineEnv, makeContext, ROOT, run, type RunResult } from './harness.js';
 
-// The same aikitfile on the three engines of ../shared/engine.md gives the same files:
+// The same aikitfile on the three engines of decisions.md#three-engines gives the same files:
 //   modern  Docker 28.5, BuildKit v0.25, containerd store: layers are merged (mergeop)
 //   stable  Docker 26.1, BuildKit v0.13, classic store: mergeop disabled, a copy chain
 //   legacy  Docker 20.10, BuildKit v0.8, no buildx (DOCKER_BUILDKIT=1 docker build): a copy chain

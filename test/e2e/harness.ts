@@ -75,6 +75,8 @@ export interface BuildOptions {
   progress?: 'plain' | 'rawjson';
   /** `--secret` values, e.g. `id=hf-token,env=HF_AUTH`. */
   secrets?: string[];
+  /** `--allow` entitlements, e.g. `network.host`. */
+  allow?: string[];
 }
 
 /** The `docker` arguments of a `buildx build`, for callers that spawn it themselves. */
@@ -88,6 +90,7 @@ export function buildxArgs(o: BuildOptions): string[] {
   if (o.load) args.push('--load');
   if (o.noCache) args.push('--no-cache');
   for (const secret of o.secrets ?? []) args.push('--secret', secret);
+  for (const entitlement of o.allow ?? []) args.push('--allow', entitlement);
   args.push(o.context);
   return args;
 }

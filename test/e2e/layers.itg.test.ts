@@ -9,7 +9,7 @@ import { startRegistry } from '../fixtures/registry.js';
 import { buildx, makeContext } from './harness.js';
 import { untar } from './oci.js';
 
-// Decision D12 on a real engine: one layer per model file, templates and config in one small
+// decisions.md#d12 on a real engine: one layer per model file, templates and config in one small
 // layer, runtime layers apart; and what that buys: after a template edit, pushing the rebuilt
 // image to a registry uploads almost nothing and every model layer keeps its digest.
 
@@ -108,7 +108,7 @@ function table(title: string, layers: Layer[]): string {
   return `${title}\n${rows.join('\n')}`;
 }
 
-describe('layers (D12)', () => {
+describe('layers (decisions.md#d12)', () => {
   it.each([
     ['CPU', ''],
     ['CUDA', 'cuda'],

@@ -16,7 +16,7 @@ import { imageFile, readOciTar, type PlatformImage } from './oci.js';
 
 const env = { ...process.env, ...inject('engine') };
 const model = fixtureBytes('runtimes-model.gguf', 96 * 1024);
-// A LocalAI stand-in per release and arch, so a test sees which release an image got (D13).
+// A LocalAI stand-in per release and arch, so a test sees which release an image got (decisions.md#d13).
 const localai = (version: string, arch: string) =>
   Buffer.concat([
     Buffer.from(`#!/bin/sh\necho local-ai ${version} ${arch}\n`),
@@ -107,8 +107,9 @@ function expectBackend(
   }
   const meta = img.files.get(`backends/${dir}/metadata.json`)!;
   expect(meta.mode).toBe(0o644);
+  const release = labels(img)['ai.kaito.aikit.localai.version'];
   expect(meta.data.toString()).toBe(
-    `{\n  "alias": "${alias}",\n  "name": "${dir}",\n  "gallery_url": "github:mudler/LocalAI/backend/index.yaml@master"\n}`,
+    `{\n  "alias": "${alias}",\n  "name": "${dir}",\n  "gallery_url": "github:mudler/LocalAI/backend/index.yaml@master",\n  "version": "${release}",\n  "uri": "${tag}"\n}`,
   );
 }
 
@@ -127,7 +128,7 @@ function expectModelFiles(img: PlatformImage) {
 }
 
 describe('runtime images from stand-in artifacts', () => {
-  it('cuda: the CUDA and CPU llama-cpp backends on amd64, the CPU image on arm64 (D8)', async () => {
+  it('cuda: the CUDA and CPU llama-cpp backends on amd64, the CPU image on arm64 (decisions.md#d8)', async () => {
     const { code, output, images } = await build('cuda', ['linux/amd64', 'linux/arm64']);
     expect(code, output).toBe(0);
     const amd = images.find((i) => i.platform === 'linux/amd64')!;
@@ -164,7 +165,7 @@ describe('runtime images from stand-in artifacts', () => {
     expect(arm.config.config['Env']).toEqual(BASE_ENV);
     expect(labels(arm)['ai.kaito.aikit.runtime']).toBe('cpu');
 
-    // The same model file is the same layer blob on both platforms (D12).
+    // The same model file is the same layer blob on both platforms (decisions.md#d12).
     const modelLayer = (img: PlatformImage) =>
       img.layers.filter((l) => l.size > 90 * 1024).map((l) => l.digest);
     expect(modelLayer(amd)).toHaveLength(1);

@@ -27,6 +27,20 @@ models:
 loadToMemory: [alpha]
 `;
 
+// An embedding model beside a chat one: llama-server answers /v1/embeddings only for a model
+// started with --embeddings, and a random-weight llama needs a pooling to give one vector.
+const EMBED_AIKITFILE = `#syntax=aikit:test
+apiVersion: v1alpha1
+server: llama-server
+models:
+  - name: embed
+    source: embed.gguf
+    embeddings: mean
+  - name: alpha
+    source: alpha.gguf
+`;
+const EMBED_TAG = 'aikit-e2e/serve-embed:test';
+
 interface ChatAnswer {
   status: number;
   body: {
@@ -65,11 +79,13 @@ beforeAll(async () => {
     'aikitfile.yaml': AIKITFILE,
     'alpha.gguf': writeTinyLlamaGguf({ seed: 'alpha', name: 'alpha' }),
     'weights/beta.gguf': writeTinyLlamaGguf({ seed: 'beta', name: 'beta' }),
+    'embed.yaml': EMBED_AIKITFILE,
+    'embed.gguf': writeTinyLlamaGguf({ seed: 'embed', name: 'embed' }),
   });
 });
 
 afterAll(async () => {
-  await run('docker', ['image', 'rm', '-f', TAG], { env });
+  await run('docker', ['image', 'rm', '-f', TAG, EMBED_TAG], { env });
 });
 
 describe('a llama-server image answers chat requests', () => {
@@ -183,5 +199,51 @@ describe('a llama-server image answers chat requests', () => {
       `ancestor=${TAG}`,
     ]);
     expect(left).toBe('');
+  });
+});
+
+describe('a llama-server image serves embeddings', () => {
+  it('answers POST /v1/embeddings with a vector from the model with embeddings, and chat from the other', async () => {
+    const r = await buildx(env, {
+      file: join(context, 'embed.yaml'),
+      context,
+      platforms: ['linux/amd64'],
+      buildArgs: { AIKIT_LLAMA_SERVER_IMAGE: SERVER_IMAGE },
+      tag: EMBED_TAG,
+      load: true,
+    });
+    expect(r.code, r.output).toBe(0);
+    const id = await docker(['run', '-d', '-p', '127.0.0.1::8080', EMBED_TAG]);
+    try {
+      const port = /:(\d+)\s*$/m.exec(await docker(['port', id, '8080/tcp']))![1];
+      const base = `http://127.0.0.1:${port}`;
+      let ok = false;
+      for (let i = 0; i < 240 && !ok; i++) {
+        ok = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) })
+          .then((x) => x.ok)
+          .catch(() => false);
+        if (!ok) await new Promise((res) => setTimeout(res, 250));
+      }
+      expect(ok, await docker(['logs', id])).toBe(true);
+      const res = await fetch(`${base}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ model: 'embed', input: ['hello', 'world'] }),
+        signal: AbortSignal.timeout(60_000),
+      });
+      const body = (await res.json()) as { data?: { index: number; embedding: number[] }[] };
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body.data?.map((d) => d.index)).toEqual([0, 1]);
+      const [a, b] = body.data!.map((d) => d.embedding);
+      expect(a!.length).toBeGreaterThan(0);
+      expect(a!.every((x) => typeof x === 'number' && Number.isFinite(x))).toBe(true);
+      expect(b).toHaveLength(a!.length);
+      expect(b).not.toEqual(a);
+      console.log(`[serve] /v1/embeddings: ${a!.length} dimensions`);
+      const chatted = await chat(base, 'alpha');
+      expect(chatted.status, JSON.stringify(chatted.body)).toBe(200);
+    } finally {
+      await run('docker', ['rm', '-f', id], { env });
+    }
   });
 });

@@ -6,12 +6,25 @@ import { describe, expect, inject, it } from 'vitest';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { startRegistry } from '../fixtures/registry.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
-import { buildx, freePort, makeContext, ociTarPath, ROOT, serveFixture, waitForPort } from './harness.js';
+import {
+  buildx,
+  freePort,
+  makeContext,
+  ociTarPath,
+  ROOT,
+  run,
+  serveFixture,
+  waitForPort,
+} from './harness.js';
 import { imageFile, readOciTar, type PlatformImage } from './oci.js';
 
 const fixtureUrl = inject('fixtureUrl');
 const env = { ...process.env, ...inject('engine') };
 const artifactArgs = cpuBuildArgs(fixtureUrl);
+// oci:// pulls run oras in a build step (Debian's, scripts/oras-image.sh), on the host network
+// for loopback registries.
+const ociArgs = { ...artifactArgs, AIKIT_ORAS_IMAGE: 'aikit-test/oras:sid' };
+const ociAllow = ['network.host'];
 const httpModel = fixtureBytes('tiny-http.gguf', 64 * 1024);
 
 async function buildToOci(
@@ -25,7 +38,7 @@ async function buildToOci(
 }
 
 describe('model sources on a real engine', () => {
-  it('--build-arg model= replaces models and config (reference §2.4)', async () => {
+  it('--build-arg model= replaces models and config (decisions.md#build-args)', async () => {
     const ctx = await makeContext({});
     const { image } = await buildToOci({
       file: join(ROOT, 'test/aikitfile-args.yaml'),
@@ -205,6 +218,8 @@ models:
   });
 
   it('pulls an ollama-shaped model and a generic OCI artifact from a loopback registry by digest', async () => {
+    const oras = await run('scripts/oras-image.sh', ['aikit-test/oras:sid'], { env });
+    expect(oras.code, oras.output).toBe(0);
     const weights = fixtureBytes('ollama-model.gguf', 40 * 1024);
     const digest = `sha256:${sha256Hex(weights)}`;
     const registry = new URL(fixtureUrl).host;
@@ -281,7 +296,8 @@ models:
     const { image } = await buildToOci({
       file: join(ctx, 'aikitfile.yaml'),
       context: ctx,
-      buildArgs: artifactArgs,
+      buildArgs: ociArgs,
+      allow: ociAllow,
     });
     expect(imageFile(image, 'models/tinyllama').data.equals(weights)).toBe(true);
     expect(imageFile(image, 'models/generic').data.equals(weights)).toBe(true);
@@ -322,7 +338,8 @@ models:
       const { image } = await buildToOci({
         file: join(ctx, 'aikitfile.yaml'),
         context: ctx,
-        buildArgs: artifactArgs,
+        buildArgs: ociArgs,
+        allow: ociAllow,
       });
       expect(imageFile(image, 'models/pushed').data.equals(weights)).toBe(true);
     } finally {

@@ -342,6 +342,54 @@ describe.skipIf(!enabled)(title, { timeout: 60_000 }, () => {
       ]);
     });
 
+    it('a LocalAI CPU image with an API key from a Secret: LOCALAI_API_KEY, read-only root', async () => {
+      const objs = render('--set', 'apiKey.secret.name=localai-key');
+      await expectValid(objs);
+      const c = server(deployment(objs).pod);
+      expect(envOf(c, 'LOCALAI_API_KEY')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'localai-key',
+        key: 'api-key',
+      });
+      expect(c.securityContext?.['readOnlyRootFilesystem']).toBe(true);
+      // No switch that lets LocalAI accept a public bind without authentication.
+      expect(c.env?.map((e) => e.name)).not.toContain('LOCALAI_ALLOW_INSECURE_PUBLIC_BIND');
+      expect(envOf(server(deployment(render()).pod), 'LOCALAI_API_KEY')).toBeUndefined();
+      // llama-server does not read LocalAI's variable.
+      const llama = server(
+        deployment(render('--set', 'apiKey.secret.name=k', '--set', 'server=llama-server')).pod,
+      );
+      expect(envOf(llama, 'LOCALAI_API_KEY')).toBeUndefined();
+      const notes = execFileSync(
+        'bash',
+        [renderSh, '--notes', '--namespace', 'ai', '--set', 'apiKey.secret.name=localai-key'],
+        { cwd: root, encoding: 'utf8' },
+      );
+      expect(notes).toContain('Authorization: Bearer ${API_KEY}');
+      expect(notes).toContain('get secret localai-key');
+    });
+
+    it('a Python-backend image: a writable root for the venv LocalAI rewrites, still restricted', async () => {
+      const file = valuesFile('python.yaml', 'pythonBackend: true\nshm:\n  enabled: true\n');
+      const objs = render(file);
+      await expectValid(objs);
+      const { pod } = deployment(objs);
+      const c = server(pod);
+      expect(c.securityContext).toMatchObject({
+        readOnlyRootFilesystem: false,
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 999,
+        allowPrivilegeEscalation: false,
+      });
+      expect(c.volumeMounts?.map((m) => m.mountPath)).toEqual([
+        '/tmp',
+        '/data',
+        '/configuration',
+        '/models/.cache',
+        '/dev/shm',
+      ]);
+    });
+
     it('prints NOTES.txt with the service to port-forward', () => {
       const notes = execFileSync('bash', [renderSh, '--notes', '--namespace', 'ai'], {
         cwd: root,

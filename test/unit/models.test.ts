@@ -1,6 +1,6 @@
 // The pre-made aikitfiles in models/: each loads without a warning, pins the reference's sources
-// and digests (D16), fixes the reference's `completion` template (D4), and converts to a
-// deterministic LLB for every platform and runtime update-models builds (models/images.json).
+// and digests (decisions.md#d16), fixes the reference's `completion` template (decisions.md#d4), and converts
+// to a deterministic LLB for every platform and runtime update-models builds (models/images.json).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ const files = readdirSync(modelsDir)
   .sort();
 const premade = files.filter((f) => f !== 'aikitfile.yaml').map((f) => f.replace(/\.yaml$/, ''));
 
-// The digest table of reference/aikit.md (D16): model file → [source, sha256] of each file.
+// The digest table of decisions.md#d16: model file → [source, sha256] of each file.
 const HF = 'https://huggingface.co';
 const DIGESTS: Record<string, [string, string][]> = {
   'codestral-22b': [
@@ -124,7 +124,7 @@ const DIGESTS: Record<string, [string, string][]> = {
   'flux-1-dev': [],
 };
 
-// The reference's image names (reference/aikit.md §5.2), first tag of each.
+// The reference's image names (decisions.md#reference-image-names), first tag of each.
 const REFERENCE_IMAGES: Record<string, string> = {
   'llama-3.2-1b-instruct': 'llama3.2:1b',
   'llama-3.2-3b-instruct': 'llama3.2:3b',
@@ -212,7 +212,7 @@ describe('models/', () => {
       const { spec } = load(file);
       for (const t of spec.models.flatMap((m) => m.promptTemplates)) {
         expect(t.template.trim(), t.name).not.toBe('');
-        expect(t.template, 'no shell escapes left (D3)').not.toContain('\\"');
+        expect(t.template, 'no shell escapes left (decisions.md#d3)').not.toContain('\\"');
       }
     });
 

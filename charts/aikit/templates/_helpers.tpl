@@ -93,7 +93,7 @@ httpGet on the server's endpoint. Call with (dict "probe" <values> "path" <path>
 
 {{/*
 The writable scratch directories of the server, as a list of {name, path}.
-LocalAI v4 (runtime-catalog.md §5): /tmp/localai-<uid>/{generated,upload} and /data are created at
+LocalAI v4 (decisions.md#localai-runtime): /tmp/localai-<uid>/{generated,upload} and /data are created at
 start (fatal when they cannot be), /configuration is watched and written.
 */}}
 {{- define "aikit.scratchPaths" -}}

@@ -1,4 +1,4 @@
-import { isRecord, show, type KeyPath } from '../report.js';
+import { isRecord, show, type KeyPath, type Reporter } from '../report.js';
 import { isWholeRepo, modelDestination } from '../sources.js';
 import type { ModelSource } from '../types.js';
 import { asArray, type RuleContext, type ServerRules } from './rules.js';
@@ -34,8 +34,25 @@ function checkLlamaServer(
   ctx: RuleContext,
   sources: ReadonlyMap<number, ModelSource>,
 ): void {
-  const r = ctx.reporter;
-  const other = 'use server: localai for LocalAI';
+  checkLocalAIParts(data, ctx.reporter);
+  if (ctx.modelsFromBuildArg) return;
+  checkHasModels(data, ctx.reporter);
+  const models = asArray(data['models']);
+  // Files the image gets besides the models, with their owners.
+  const written = new Map<string, string>();
+  models.forEach((m, i) => {
+    if (!isRecord(m)) return;
+    const dest = checkModel(m, i, sources.get(i), ctx.reporter);
+    if (dest !== undefined) written.set(dest, `models[${i}]`);
+  });
+  written.set(INI_PRESET, 'the llama-server preset');
+  checkChatTemplates(models, written, ctx.reporter);
+  checkPresetPath(models, sources, ctx.reporter);
+}
+
+const OTHER_SERVER = 'use server: localai for LocalAI';
+
+function checkLocalAIParts(data: Record<string, unknown>, r: Reporter): void {
   if (Array.isArray(data['backends']) && data['backends'].length > 0) {
     r.error(
       'LOCALAI_ONLY',
@@ -43,7 +60,7 @@ function checkLlamaServer(
       'backends are LocalAI backends; a llama-server image runs llama.cpp only',
       {
         anchor: 'key',
-        hint: `remove backends:, or ${other}`,
+        hint: `remove backends:, or ${OTHER_SERVER}`,
       },
     );
   }
@@ -54,94 +71,110 @@ function checkLlamaServer(
       'config is LocalAI model configuration, which llama-server does not read',
       {
         anchor: 'key',
-        hint: `put context_size, stopwords and gpu_layers in the model fields contextSize, stop and gpuLayers, and a chat template in chatTemplate; or ${other}`,
+        hint: `put context_size, stopwords and gpu_layers in the model fields contextSize, stop and gpuLayers, and a chat template in chatTemplate; or ${OTHER_SERVER}`,
       },
     );
   }
-  if (ctx.modelsFromBuildArg) return;
-  const models = asArray(data['models']);
-  if (Array.isArray(data['models']) && models.length === 0) {
-    r.error('NO_MODELS', ['models'], 'a llama-server image needs at least one model', {
-      hint: 'add a models: entry with a GGUF file, or pass --build-arg model=<source>',
-    });
+}
+
+function checkHasModels(data: Record<string, unknown>, r: Reporter): void {
+  const hint = 'add a models: entry with a GGUF file, or pass --build-arg model=<source>';
+  if (Array.isArray(data['models']) && data['models'].length === 0) {
+    r.error('NO_MODELS', ['models'], 'a llama-server image needs at least one model', { hint });
   } else if (!('models' in data)) {
-    r.error('NO_MODELS', ['server'], 'a llama-server image needs at least one model', {
-      hint: 'add a models: entry with a GGUF file, or pass --build-arg model=<source>',
+    r.error('NO_MODELS', ['server'], 'a llama-server image needs at least one model', { hint });
+  }
+}
+
+/** One model's rules; returns the file it lands in, when its name and source are usable. */
+function checkModel(
+  m: Record<string, unknown>,
+  i: number,
+  source: ModelSource | undefined,
+  r: Reporter,
+): string | undefined {
+  const at = (...rest: (string | number)[]): KeyPath => ['models', i, ...rest];
+  const name = typeof m['name'] === 'string' && m['name'] !== '' ? m['name'] : undefined;
+  if (Array.isArray(m['promptTemplates']) && m['promptTemplates'].length > 0) {
+    r.error(
+      'LOCALAI_ONLY',
+      at('promptTemplates'),
+      'promptTemplates are Go templates for LocalAI; llama-server does not read them',
+      {
+        anchor: 'key',
+        hint: `give the model a Jinja chatTemplate instead, or ${OTHER_SERVER}`,
+      },
+    );
+  }
+  if (name !== undefined && (INI_NAME_RE.test(name) || name.trim() !== name || name === '*')) {
+    r.error('INVALID_MODEL_NAME', at('name'), `model name ${show(name)} cannot name a llama-server model`, {
+      hint: 'llama-server reads model names from an INI file: use no "[", "]", ";", "#", "=" or ",", no spaces at either end, and not "*"',
     });
   }
-  // Files the image gets besides the models, with their owners.
-  const written = new Map<string, string>();
-  models.forEach((m, i) => {
-    if (!isRecord(m)) return;
-    const at = (...rest: (string | number)[]): KeyPath => ['models', i, ...rest];
-    const name = typeof m['name'] === 'string' && m['name'] !== '' ? m['name'] : undefined;
-    if (Array.isArray(m['promptTemplates']) && m['promptTemplates'].length > 0) {
-      r.error(
-        'LOCALAI_ONLY',
-        at('promptTemplates'),
-        'promptTemplates are Go templates for LocalAI; llama-server does not read them',
-        {
-          anchor: 'key',
-          hint: `give the model a Jinja chatTemplate instead, or ${other}`,
-        },
-      );
-    }
-    if (name !== undefined && (INI_NAME_RE.test(name) || name.trim() !== name || name === '*')) {
-      r.error('INVALID_MODEL_NAME', at('name'), `model name ${show(name)} cannot name a llama-server model`, {
-        hint: 'llama-server reads model names from an INI file: use no "[", "]", ";", "#", "=" or ",", no spaces at either end, and not "*"',
-      });
-    }
-    const source = sources.get(i);
-    if (source && isWholeRepo(source)) {
-      r.error(
-        'LLAMA_SERVER_NEEDS_FILE',
-        at('source'),
-        'llama-server loads one GGUF file per model, not a whole repository',
-        {
-          hint: 'name the .gguf file: huggingface://org/repo@revision/path/to/file.gguf',
-        },
-      );
-    } else if (source && name !== undefined) {
-      const dest = modelDestination({ name, source });
-      if (!iniSafe(dest)) {
-        r.error(
-          'INVALID_MODEL_PATH',
-          at('source'),
-          `model file ${show(dest)} cannot be named in llama-server's preset file`,
-          {
-            hint: '";" and "#" start a comment there and spaces at either end are dropped: use a source whose file name has none of them',
-          },
-        );
-      }
-      written.set(dest, `models[${i}]`);
-    }
-    const stop = m['stop'];
-    if (Array.isArray(stop)) {
-      if (stop.length > 1) {
-        r.error(
-          'TOO_MANY_STOP_WORDS',
-          at('stop', 1),
-          `llama-server takes one stop word per model, got ${stop.length}`,
-          {
-            hint: 'keep one here and send the others in each request\'s "stop" list',
-          },
-        );
-      }
-      stop.forEach((w, j) => {
-        if (typeof w !== 'string' || w === '' || iniSafe(w)) return;
-        r.error(
-          'INVALID_STOP_WORD',
-          at('stop', j),
-          `stop word ${show(w)} cannot be written to llama-server's preset file`,
-          {
-            hint: '";" and "#" start a comment there, spaces at either end are dropped and a value is one line: send this stop word in each request\'s "stop" list instead',
-          },
-        );
-      });
-    }
+  const dest = checkModelFile(name, source, at('source'), r);
+  checkStopWords(m['stop'], at, r);
+  return dest;
+}
+
+function checkModelFile(
+  name: string | undefined,
+  source: ModelSource | undefined,
+  path: KeyPath,
+  r: Reporter,
+): string | undefined {
+  if (source && isWholeRepo(source)) {
+    r.error(
+      'LLAMA_SERVER_NEEDS_FILE',
+      path,
+      'llama-server loads one GGUF file per model, not a whole repository',
+      {
+        hint: 'name the .gguf file: huggingface://org/repo@revision/path/to/file.gguf',
+      },
+    );
+    return undefined;
+  }
+  if (!source || name === undefined) return undefined;
+  const dest = modelDestination({ name, source });
+  if (!iniSafe(dest)) {
+    r.error(
+      'INVALID_MODEL_PATH',
+      path,
+      `model file ${show(dest)} cannot be named in llama-server's preset file`,
+      {
+        hint: '";" and "#" start a comment there and spaces at either end are dropped: use a source whose file name has none of them',
+      },
+    );
+  }
+  return dest;
+}
+
+function checkStopWords(stop: unknown, at: (...rest: (string | number)[]) => KeyPath, r: Reporter): void {
+  if (!Array.isArray(stop)) return;
+  if (stop.length > 1) {
+    r.error(
+      'TOO_MANY_STOP_WORDS',
+      at('stop', 1),
+      `llama-server takes one stop word per model, got ${stop.length}`,
+      {
+        hint: 'keep one here and send the others in each request\'s "stop" list',
+      },
+    );
+  }
+  stop.forEach((w, j) => {
+    if (typeof w !== 'string' || w === '' || iniSafe(w)) return;
+    r.error(
+      'INVALID_STOP_WORD',
+      at('stop', j),
+      `stop word ${show(w)} cannot be written to llama-server's preset file`,
+      {
+        hint: '";" and "#" start a comment there, spaces at either end are dropped and a value is one line: send this stop word in each request\'s "stop" list instead',
+      },
+    );
   });
-  // Chat templates go next to the models; they must not land on a model file or the preset.
-  written.set(INI_PRESET, 'the llama-server preset');
+}
+
+/** Chat templates go next to the models; they must not land on a model file or the preset. */
+function checkChatTemplates(models: unknown[], written: Map<string, string>, r: Reporter): void {
   models.forEach((m, i) => {
     if (!isRecord(m) || typeof m['chatTemplate'] !== 'string' || typeof m['name'] !== 'string') return;
     const dest = `/models/${m['name']}.jinja`;
@@ -160,6 +193,10 @@ function checkLlamaServer(
       written.set(dest, `models[${i}].chatTemplate`);
     }
   });
+}
+
+/** A model whose file would be the preset itself. */
+function checkPresetPath(models: unknown[], sources: ReadonlyMap<number, ModelSource>, r: Reporter): void {
   for (const [i, m] of models.entries()) {
     const source = sources.get(i);
     if (!isRecord(m) || !source || typeof m['name'] !== 'string') continue;

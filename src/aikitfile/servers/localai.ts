@@ -19,9 +19,16 @@ const LOCALAI_EQUIVALENT: Record<(typeof LLAMA_SERVER_MODEL_FIELDS)[number], str
   chatTemplate: 'give LocalAI a promptTemplates entry and name it in the config under template.chat',
   stop: 'set stopwords in the LocalAI config',
   gpuLayers: 'set gpu_layers in the LocalAI config',
+  embeddings: 'set embeddings: true in the LocalAI config',
 };
 
+/** The LocalAI config the reference generates for `--build-arg model` (its pkg/build/args.go). */
+export function generateInferenceConfig(name: string): string {
+  return `\n- name: ${name}\n  backend: llama\n  parameters:\n    model: ${name}`;
+}
+
 export const localaiRules: ServerRules = {
+  configForModelArg: generateInferenceConfig,
   check(data, ctx, sources) {
     checkLlamaServerFields(data, ctx);
     if (!ctx.modelsFromBuildArg) checkConfig(data, ctx, sources);

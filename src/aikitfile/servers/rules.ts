@@ -22,6 +22,11 @@ export interface ServerRules {
   loadableNames(data: Record<string, unknown>, sources: ReadonlyMap<number, ModelSource>): Set<string>;
   /** What defines such a name, for the message about one that nothing defines. */
   namesDefinedBy: string;
+  /**
+   * The config a model given by `--build-arg model` needs (the reference's generated config), for
+   * servers that read one; a server that serves a file as it is leaves this out.
+   */
+  configForModelArg?(name: string): string;
 }
 
 export const asArray = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);

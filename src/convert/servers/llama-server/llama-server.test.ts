@@ -83,6 +83,44 @@ describe('server: llama-server', () => {
     ]);
   });
 
+  it('serves embeddings from a model that asks for them, with the pooling it names', () => {
+    const s = spec(`models:
+  - name: own
+    source: a.gguf
+    embeddings: true
+  - name: pooled
+    source: b.gguf
+    embeddings: mean
+  - name: chat
+    source: c.gguf
+    embeddings: false
+`);
+    const sections = llamaServerPreset(s).split('\n\n').slice(1);
+    expect(sections).toEqual([
+      '[own]\nmodel = /models/a.gguf\nembeddings = true',
+      '[pooled]\nmodel = /models/b.gguf\nembeddings = true\npooling = mean',
+      '[chat]\nmodel = /models/c.gguf\n',
+    ]);
+  });
+
+  it('refuses a pooling llama-server has no OpenAI vector for, and embeddings with LocalAI', () => {
+    expect(() => spec('models:\n  - name: m\n    source: a.gguf\n    embeddings: rank\n')).toThrow(
+      AikitError,
+    );
+    const localai = () =>
+      loadAikitfile(
+        'apiVersion: v1alpha1\nmodels:\n  - name: m\n    source: a.gguf\n    embeddings: true\n',
+        'f.yaml',
+      );
+    let e: AikitError | undefined;
+    try {
+      localai();
+    } catch (err) {
+      e = err as AikitError;
+    }
+    expect(e?.issues.map((x) => x.path)).toEqual([['models', 0, 'embeddings']]);
+  });
+
   it('builds on the server image with the models and one small layer, and no LocalAI', () => {
     const { dump } = build(TWO);
     const text = JSON.stringify(dump);

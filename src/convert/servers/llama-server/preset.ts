@@ -30,6 +30,9 @@ export function llamaServerPreset(spec: InferenceSpec): string {
     if (m.chatTemplate !== undefined) lines.push(`chat-template-file = ${chatTemplatePath(m)}`);
     if (m.stop?.[0] !== undefined) lines.push(`reverse-prompt = ${m.stop[0]}`);
     if (m.gpuLayers !== undefined) lines.push(`n-gpu-layers = ${m.gpuLayers}`);
+    // llama-server answers /v1/embeddings only for a model started with --embeddings (else 501).
+    if (m.embeddings) lines.push('embeddings = true');
+    if (typeof m.embeddings === 'string') lines.push(`pooling = ${m.embeddings}`);
     if (startup.has(m.name)) lines.push('load-on-startup = true');
   }
   return `${lines.join('\n')}\n`;

@@ -9,7 +9,7 @@ export interface LocalAIPlan extends TargetPlan {
   backend: Backend;
   /** The base and backend images of the runtime the image is built for. */
   stack: LocalAIStack;
-  /** The LocalAI release of the first backend image (D13). */
+  /** The LocalAI release of the first backend image (decisions.md#d13). */
   localai: LocalAIVersion;
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { copy, http, mkdir, type State } from '../../../llb/index.js';
 import { AikitError } from '../../../util/errors.js';
 import {
@@ -9,8 +10,10 @@ import {
 } from '../../artifacts.js';
 import {
   BACKEND_IMAGES,
+  CAPABILITY_FILE,
   CUDA_BASE_LIBRARIES,
   GALLERY_URL,
+  PYTHON_VENV_OWNER,
   RUNTIME_ENV,
   VLLM_TOOLCHAIN,
   type BackendImageId,
@@ -32,7 +35,7 @@ export interface RuntimeImage {
 /** The runtime half of an image: its base, its layers and its config. */
 export interface RuntimeParts {
   base: State;
-  /** The LocalAI binary, then each backend: separate layers (D12). */
+  /** The LocalAI binary, then each backend: separate layers (decisions.md#d12). */
   layers: Layer[];
   image: RuntimeImage;
 }
@@ -77,10 +80,17 @@ export function runtimeParts(plan: LocalAIPlan, opts: PartsOptions): RuntimePart
     ...(sha256 ? { checksum: sha256 } : {}),
     name: `${tag} download LocalAI ${redactUrl(url)}`,
   });
+  const capability = CAPABILITY_FILE.byRuntime[plan.runtime];
+  let binary = copy(localai, '/local-ai', '/usr/bin/local-ai', { createDestPath: true });
+  if (capability) {
+    binary = binary
+      .mkdir(path.posix.dirname(CAPABILITY_FILE.path), 0o755, { makeParents: true })
+      .mkfile(CAPABILITY_FILE.path, 0o644, `${capability}\n`);
+  }
   const layers: Layer[] = [
     {
-      action: copy(localai, '/local-ai', '/usr/bin/local-ai', { createDestPath: true }),
-      name: `${tag} add LocalAI ${plan.localai} to /usr/bin/local-ai`,
+      action: binary,
+      name: `${tag} add LocalAI ${plan.localai} to /usr/bin/local-ai${capability ? ` (capability ${capability})` : ''}`,
     },
   ];
 
@@ -90,13 +100,21 @@ export function runtimeParts(plan: LocalAIPlan, opts: PartsOptions): RuntimePart
     const dir = `/backends/${b.dir}`;
     // The primary backend of a CUDA image that takes CUDA from the base leaves its own copy out.
     const exclude = images.cudaFromBase && i === 0 && b.bundlesGpuLibraries ? [...CUDA_BASE_LIBRARIES] : [];
+    // A Python backend's files belong to the chart's user, who must be able to rewrite its venv/
+    // at start; one copy keeps this within BuildKit v0.8 (splitting venv/ off needs excludes).
+    const owner = plan.stack.base === 'python' ? { owner: { ...PYTHON_VENV_OWNER } } : {};
+    const action = mkdir(dir, 0o755, { makeParents: true }).copy(
+      imageSource(ref, `${tag} backend image ${ref}`, opts),
+      '/',
+      `${dir}/`,
+      { dirCopyContents: true, ...(exclude.length > 0 ? { excludePatterns: exclude } : {}), ...owner },
+    );
     layers.push({
-      action: mkdir(dir, 0o755, { makeParents: true })
-        .copy(imageSource(ref, `${tag} backend image ${ref}`, opts), '/', `${dir}/`, {
-          dirCopyContents: true,
-          ...(exclude.length > 0 ? { excludePatterns: exclude } : {}),
-        })
-        .mkfile(`${dir}/metadata.json`, 0o644, backendMetadata(b.alias, b.dir)),
+      action: action.mkfile(
+        `${dir}/metadata.json`,
+        0o644,
+        backendMetadata(b.alias, b.dir, { version: b.localai, ...pinOf(ref, opts.imageDigest) }),
+      ),
       name: `${tag} add backend ${b.dir} to ${dir}`,
     });
     installed.push({ name: b.dir, alias: b.alias, image: ref });
@@ -117,15 +135,47 @@ export function runtimeParts(plan: LocalAIPlan, opts: PartsOptions): RuntimePart
   };
 }
 
-/**
- * LocalAI's metadata.json for a backend directory, byte for byte as the reference writes it
- * (runtime-catalog.md §2.3: Go's two-space MarshalIndent, no trailing newline).
- */
-export function backendMetadata(alias: string, name: string): string {
-  return JSON.stringify({ alias, name, gallery_url: GALLERY_URL }, null, 2);
+/** What metadata.json says about where a backend came from (LocalAI v4.7.1 BackendMetadata). */
+export interface BackendPin {
+  /** The LocalAI release the backend image belongs to. */
+  version?: string;
+  /** The image reference it was copied from, without a digest. */
+  uri?: string;
+  /** The image's manifest(-list) digest, when the build knows it. */
+  digest?: string;
 }
 
-/** The env entries a runtime adds after PATH and CONFIG_FILE (D8: CUDA env only with CUDA). */
+/**
+ * LocalAI's metadata.json for a backend directory, as LocalAI writes it (decisions.md#backend-metadata:
+ * Go's two-space MarshalIndent of core/gallery/backend_types.go BackendMetadata, fields in struct
+ * order, empty ones omitted, no trailing newline). version, uri and digest are what the upgrade
+ * check compares (v4.7.1 core/gallery/upgrade.go): without a digest every backend reads as
+ * upgradeable, and LOCALAI_AUTO_UPGRADE_BACKENDS=true would replace it with `latest-*`.
+ */
+export function backendMetadata(alias: string, name: string, pin: BackendPin = {}): string {
+  return JSON.stringify(
+    {
+      alias,
+      name,
+      gallery_url: GALLERY_URL,
+      ...(pin.version ? { version: pin.version } : {}),
+      ...(pin.uri ? { uri: pin.uri } : {}),
+      ...(pin.digest ? { digest: pin.digest } : {}),
+    },
+    null,
+    2,
+  );
+}
+
+/** The uri and digest of a backend image reference, the digest from the ref or the frontend. */
+export function pinOf(ref: string, resolved?: (ref: string) => string | undefined): BackendPin {
+  const at = ref.indexOf('@');
+  const uri = at >= 0 ? ref.slice(0, at) : ref;
+  const digest = at >= 0 ? ref.slice(at + 1) : resolved?.(ref);
+  return { uri, ...(digest ? { digest } : {}) };
+}
+
+/** The env entries a runtime adds after PATH and CONFIG_FILE (decisions.md#d8: CUDA env only with CUDA). */
 export function runtimeEnv(plan: LocalAIPlan, cudaFromBase: boolean): string[] {
   switch (plan.runtime) {
     case 'cuda':

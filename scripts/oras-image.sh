@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds an oras image from Debian sid packages, with no registry: the .debs of oras and a
+# static busybox (for /bin/sh, as upstream's alpine-based ghcr.io/oras-project/oras has) are
+# extracted into a root filesystem and imported into the engine that `scripts/engine.sh env`
+# names. It stands in for ghcr.io/oras-project/oras, which cannot be pulled on the build
+# machines, as the image of aikit's registry steps (AIKIT_ORAS_IMAGE).
+#
+# Usage: scripts/oras-image.sh [tag]     (default aikit-test/oras:sid)
+#
+# The packages are cached under $AIKIT_ENGINE_HOME/pkgs/oras (AIKIT_ENGINE_REFRESH=1 downloads
+# them again); the image is imported only when the tag does not already hold this exact package
+# set and recipe (this script).
+set -euo pipefail
+
+tag=${1:-aikit-test/oras:sid}
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/apt.sh
+source "$root/scripts/lib/apt.sh"
+readonly ENGINE_HOME="${AIKIT_ENGINE_HOME:-/var/lib/aikit-engine}"
+readonly REFRESH="${AIKIT_ENGINE_REFRESH:-0}"
+readonly SUITE=sid
+readonly DIR="$ENGINE_HOME/pkgs/oras"
+# Debian builds Go programs without cgo where it can, but libc6 keeps a dynamically linked
+# build working too; ca-certificates for registries that speak TLS.
+readonly PACKAGES=(oras busybox-static libc6 ca-certificates)
+readonly RECIPE_LABEL=ai.kaito.aikit.test.recipe
+
+log() { printf 'oras-image.sh: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+if [ -z "${DOCKER_HOST:-}" ]; then
+  eval "$("$root/scripts/engine.sh" env)"
+fi
+
+fetch() {
+  if [[ -f "$DIR/debs/.complete" && "$REFRESH" != 1 ]]; then
+    return 0
+  fi
+  log "downloading ${PACKAGES[*]} from Debian $SUITE"
+  private_apt_init "$DIR" "$SUITE"
+  private_apt apt-get "$DIR" update >&2
+  rm -rf "$DIR/debs.new"
+  mkdir -p "$DIR/debs.new"
+  (cd "$DIR/debs.new" && private_apt apt-get "$DIR" download "${PACKAGES[@]}" >&2)
+  (cd "$DIR/debs.new" && ls -- *.deb >.complete)
+  rm -rf "$DIR/debs" && mv "$DIR/debs.new" "$DIR/debs"
+}
+
+extract() {
+  local rootfs="$DIR/rootfs"
+  if [[ "$(cat "$rootfs/.recipe" 2>/dev/null || true)" == "$recipe" ]]; then
+    return 0
+  fi
+  log "extracting $(wc -l <"$DIR/debs/.complete") packages"
+  local new="$rootfs.new" deb
+  rm -rf "$new"
+  mkdir -p "$new"
+  for deb in "$DIR"/debs/*.deb; do
+    dpkg -x "$deb" "$new"
+  done
+  ln -sfn usr/lib "$new/lib"
+  ln -sfn usr/lib64 "$new/lib64"
+  ln -sfn usr/bin "$new/bin"
+  ln -sfn usr/sbin "$new/sbin"
+  [[ -e "$new/usr/lib64/ld-linux-x86-64.so.2" ]] ||
+    ln -sfn ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$new/usr/lib64/ld-linux-x86-64.so.2"
+  # busybox-static is the shell and the few tools the steps use (sh, sha256sum, cat).
+  local tool
+  for tool in sh cat sha256sum mkdir; do
+    [[ -e "$new/usr/bin/$tool" ]] || ln -s busybox "$new/usr/bin/$tool"
+  done
+  # The certificate bundle update-ca-certificates would write.
+  mkdir -p "$new/etc/ssl/certs"
+  cat "$new"/usr/share/ca-certificates/*/*.crt >"$new/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || true
+  rm -rf "$new/usr/share/doc" "$new/usr/share/man" "$new/usr/share/lintian" "$new/usr/share/locale"
+  mkdir -p "$new/tmp" "$new/workspace" "$new/root"
+  chmod 1777 "$new/tmp"
+  printf 'root:x:0:0:root:/root:/bin/sh\n' >"$new/etc/passwd"
+  printf 'root:x:0:\n' >"$new/etc/group"
+  [[ -x "$new/usr/bin/oras" && -x "$new/usr/bin/busybox" ]] || die "the packages lack oras or busybox"
+  printf '%s\n' "$recipe" >"$new/.recipe"
+  rm -rf "$rootfs" && mv "$new" "$rootfs"
+}
+
+mkdir -p "$DIR"
+exec 9>"$DIR/.lock"
+flock 9
+fetch
+recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+extract
+
+previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+if [[ "$(docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$tag" 2>/dev/null || true)" == "$recipe" ]]; then
+  log "$tag is up to date"
+else
+  version=$(sed -n 's/^oras_\(.*\)_amd64\.deb$/\1/p' "$DIR/debs/.complete" | sed 's/%3a/:/')
+  log "importing $tag (oras $version)"
+  tar -C "$DIR/rootfs" --exclude=./.recipe --numeric-owner -c . | docker import \
+    -c 'ENTRYPOINT ["/usr/bin/oras"]' \
+    -c 'WORKDIR /workspace' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c "LABEL org.opencontainers.image.title=\"oras (Debian $SUITE)\"" \
+    -c "LABEL org.opencontainers.image.version=\"$version\"" \
+    -c "LABEL $RECIPE_LABEL=\"$recipe\"" \
+    - "$tag" >/dev/null
+  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>&1 || true
+fi
+printf '%s\n' "$tag"
