@@ -19,6 +19,7 @@ const env = { ...process.env, ...inject('engine') };
 const fixtureUrl = inject('fixtureUrl');
 const SERVER_IMAGE = 'aikit-test/llama-server:sid';
 const TAG = 'aikit-e2e/package-roundtrip:test';
+const ORAS_IMAGE = 'aikit-test/oras:sid';
 const gguf = writeTinyLlamaGguf({ seed: 'package', name: 'package' });
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -36,6 +37,8 @@ beforeAll(async () => {
   [registry, oras] = await Promise.all([startRegistry(), orasBinary()]);
   const img = await run('scripts/llama-server-image.sh', [SERVER_IMAGE], { env });
   if (img.code !== 0) throw new Error(`scripts/llama-server-image.sh failed:\n${img.output}`);
+  const orasImg = await run('scripts/oras-image.sh', [ORAS_IMAGE], { env });
+  if (orasImg.code !== 0) throw new Error(`scripts/oras-image.sh failed:\n${orasImg.output}`);
 });
 
 afterAll(async () => {
@@ -246,7 +249,9 @@ models:
       file: join(ctx, 'aikitfile.yaml'),
       context: ctx,
       platforms: ['linux/amd64'],
-      buildArgs: { AIKIT_LLAMA_SERVER_IMAGE: SERVER_IMAGE },
+      // oci:// models are pulled by an oras build step, on the host network for a loopback registry.
+      buildArgs: { AIKIT_LLAMA_SERVER_IMAGE: SERVER_IMAGE, AIKIT_ORAS_IMAGE: ORAS_IMAGE },
+      allow: ['network.host'],
       tag: TAG,
       load: true,
     });
