@@ -1,5 +1,6 @@
 import {
   convert,
+  isPackageTarget,
   readMetadata,
   resolveImages,
   runtimeImageRefs,
@@ -8,6 +9,7 @@ import {
 import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './frontend/check.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
 import { buildFinetune } from './frontend/finetune.js';
+import { buildPackage } from './frontend/package.js';
 import { answerSubrequest } from './frontend/subrequests.js';
 import {
   readBuildFile,
@@ -30,6 +32,8 @@ import { log } from './util/log.js';
  */
 export const buildAikit: BuildFunc = async (ctx) => {
   if (ctx.opts.requestId) return answerSubrequest(ctx, ctx.opts.requestId);
+  // The packaging targets read no aikitfile: the build-args say what to package.
+  if (isPackageTarget(ctx.opts.target)) return buildPackage(ctx, ctx.opts.target);
   const file = await readBuildFile(ctx);
   const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
   // Every user error from here on can point into the aikitfile: one boundary attaches it.

@@ -14,7 +14,16 @@ describe('the register of build-args', () => {
       ...ARTIFACT_ARGS.map(() => 'artifacts'),
       ...SOURCE_ARGS.map(() => 'sources'),
       'frontend',
+      ...buildArgsReadBy('packager').map(() => 'packager'),
       ...FINETUNE_ARGS.map(() => 'finetune'),
+    ]);
+    expect(buildArgsReadBy('packager').map((a) => a.name)).toEqual([
+      'source',
+      'name',
+      'layer_packaging',
+      'exclude',
+      'generic_output_mode',
+      'AIKIT_PACKAGER_IMAGE',
     ]);
     expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_CHECK']);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);
@@ -57,6 +66,6 @@ describe('unusedBuildArgs', () => {
         .join(', ')}`,
     );
     expect(issues[0]!.hint).toContain('AIKIT_HF_ENDPOINT, AIKIT_HF_TOKEN_SECRET');
-    expect(issues[0]!.hint).toMatch(/, model, runtime$/);
+    expect(issues[0]!.hint).toMatch(/, model, name, runtime, source$/);
   });
 });

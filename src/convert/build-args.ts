@@ -26,11 +26,11 @@ export interface BuildArgInfo {
 export interface BuildArg extends BuildArgInfo {
   /**
    * Which part of aikit reads it: the aikitfile language (src/aikitfile/args.ts), the artifact
-   * overrides (artifacts.ts, resolveArtifacts), the remote model sources (models.ts, sourceSettings)
-   * or the frontend itself (src/frontend/subrequests.ts, the checks), or the fine-tune graphs
-   * (finetune/).
+   * overrides (artifacts.ts, resolveArtifacts), the remote model sources (models.ts, sourceSettings),
+   * the frontend itself (src/frontend/subrequests.ts, the checks), the packaging targets
+   * (package/args.ts, packageArgs) or the fine-tune graphs (finetune/).
    */
-  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'frontend' | 'finetune';
+  readBy: 'aikitfile' | 'artifacts' | 'sources' | 'frontend' | 'packager' | 'finetune';
 }
 
 export const CUDA_LIBRARIES_ARG = 'AIKIT_CUDA_LIBRARIES';
@@ -135,12 +135,50 @@ const FRONTEND: readonly BuildArgInfo[] = [
   },
 ];
 
+/** The packaging targets' (`--target packager/modelpack|generic`); the lowercase names are the reference's. */
+const PACKAGER: readonly BuildArgInfo[] = [
+  {
+    name: 'source',
+    description:
+      'packager targets: what to package: the build context (empty), a file or directory in it, an http(s) URL or huggingface://org/repo[@rev]',
+    default: '',
+  },
+  {
+    name: 'name',
+    description: 'packager targets: the artifact name, its tag in the OCI layout (index.json ref.name)',
+    default: '',
+  },
+  {
+    name: 'layer_packaging',
+    description: 'packager targets: raw (a layer per file), tar, tar+gzip or tar+zstd',
+    default: 'raw',
+  },
+  {
+    name: 'exclude',
+    description:
+      "packager targets: space-separated glob patterns to leave out, e.g. \"'original/**' '*.md'\"",
+    default: '',
+  },
+  {
+    name: 'generic_output_mode',
+    description: 'packager/generic: files exports the source files themselves instead of an OCI layout',
+    default: '',
+  },
+  {
+    name: 'AIKIT_PACKAGER_IMAGE',
+    description:
+      'packager targets: image the packaging step runs in (an aikit frontend image); default: the frontend image of the build',
+    default: '',
+  },
+];
+
 /** Every build-arg aikit reads, the language's own first. */
 export const BUILD_ARGS: readonly BuildArg[] = [
   ...LANGUAGE_ARGS.map((a) => ({ ...a, readBy: 'aikitfile' as const })),
   ...ARTIFACTS.map((a) => ({ ...a, readBy: 'artifacts' as const })),
   ...SOURCES.map((a) => ({ ...a, readBy: 'sources' as const })),
   ...FRONTEND.map((a) => ({ ...a, readBy: 'frontend' as const })),
+  ...PACKAGER.map((a) => ({ ...a, readBy: 'packager' as const })),
   ...FINETUNE_ARGS.map((a) => ({ ...a, readBy: 'finetune' as const })),
 ];
 

@@ -30,3 +30,12 @@ export type { BuildArg, BuildArgInfo } from './build-args.js';
 export { imageKey, readMetadata, resolveImages } from './resolve.js';
 export type { ImageDigests, ImageResolver, MetadataFetcher, ResolvedImage } from './resolve.js';
 export { runtimeImageRefs } from './servers/index.js';
+export { huggingFaceSpec, isPackageTarget, packageArgs, packageGraph, writeLayout } from './package/index.js';
+export { PACKAGE_TARGETS, PACKAGER_IMAGE_ARG } from './package/index.js';
+export type {
+  PackageArgs,
+  PackageGraphOptions,
+  PackageJob,
+  PackageTarget,
+  PackageTool,
+} from './package/index.js';

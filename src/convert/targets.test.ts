@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FINETUNE_TARGETS } from '../aikitfile/index.js';
+import { PACKAGE_TARGETS } from './package/args.js';
 import { TARGETS } from './targets.js';
 
 describe('the register of targets', () => {
@@ -13,5 +14,11 @@ describe('the register of targets', () => {
   it('lists every fine-tune target the language accepts', () => {
     const finetune = TARGETS.filter((t) => t.kind === 'finetune').map((t) => t.name);
     expect(finetune.sort()).toEqual([...FINETUNE_TARGETS].sort());
+  });
+});
+
+describe('packaging targets', () => {
+  it('has a row for every packaging target, offered with any aikitfile', () => {
+    for (const name of PACKAGE_TARGETS) expect(TARGETS.find((t) => t.name === name)?.kind).toBe('any');
   });
 });

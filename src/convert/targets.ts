@@ -6,8 +6,8 @@ import type { AikitSpec } from '../aikitfile/index.js';
 export interface TargetInfo {
   /** The `--target` value; '' is the target built without one. */
   name: string;
-  /** The kind of aikitfile the target builds from. */
-  kind: AikitSpec['kind'];
+  /** The kind of aikitfile the target builds from; `any` for targets that read none (packaging). */
+  kind: AikitSpec['kind'] | 'any';
   description: string;
 }
 
@@ -28,6 +28,18 @@ export const TARGETS: readonly TargetInfo[] = [
     description:
       "fine-tune a GGUF baseModel with llama.cpp's llama-finetune on any CPU; the output is the model file",
   },
+  {
+    name: 'packager/modelpack',
+    kind: 'any',
+    description:
+      'package the build-arg source as a CNCF ModelPack artifact: an OCI layout in the --output directory',
+  },
+  {
+    name: 'packager/generic',
+    kind: 'any',
+    description:
+      'package the build-arg source as a generic OCI artifact: an OCI layout in the --output directory',
+  },
 ];
 
 /**
@@ -36,5 +48,8 @@ export const TARGETS: readonly TargetInfo[] = [
  */
 export function targetsFor(spec: AikitSpec): (TargetInfo & { default: boolean })[] {
   const fallback = spec.kind === 'finetune' ? spec.target : '';
-  return TARGETS.filter((t) => t.kind === spec.kind).map((t) => ({ ...t, default: t.name === fallback }));
+  return TARGETS.filter((t) => t.kind === spec.kind || t.kind === 'any').map((t) => ({
+    ...t,
+    default: t.name === fallback,
+  }));
 }
