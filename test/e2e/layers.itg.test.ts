@@ -132,7 +132,11 @@ describe('layers (decisions.md#d12)', () => {
         layers.filter((l) => l.files.length > 0 && l.files.every(pred));
       expect(only((f) => f === 'models/layers-a.gguf')).toHaveLength(1);
       expect(only((f) => f === 'models/layers-b.gguf')).toHaveLength(1);
-      expect(only((f) => f === 'usr/bin/local-ai')).toHaveLength(1);
+      // CUDA images force LocalAI's backend choice with a capability file beside the binary
+      // (decisions.md#startup-capability).
+      const localai =
+        runtime === 'cuda' ? ['run/localai/capability', 'usr/bin/local-ai'] : ['usr/bin/local-ai'];
+      expect(only((f) => localai.includes(f)).map((l) => [...l.files].sort())).toEqual([localai]);
       const backends = runtime === 'cuda' ? ['cuda12-llama-cpp', 'cpu-llama-cpp'] : ['cpu-llama-cpp'];
       for (const b of backends)
         expect(
