@@ -17,8 +17,9 @@ tag=${1:-aikit-test/llama-server:sid}
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib/apt.sh
 source "$root/scripts/lib/apt.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/debian-rootfs.sh
+source "$root/scripts/lib/debian-rootfs.sh"
 readonly ENGINE_HOME="${AIKIT_ENGINE_HOME:-/var/lib/aikit-engine}"
-readonly REFRESH="${AIKIT_ENGINE_REFRESH:-0}"
 readonly SUITE=sid
 readonly DIR="$ENGINE_HOME/pkgs/llama-server"
 # llama-server 0.7.0 needs glibc >= 2.43, so its whole userland comes from sid. libggml0 carries
@@ -36,42 +37,10 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   eval "$("$root/scripts/engine.sh" env)"
 fi
 
-fetch() {
-  if [[ -f "$DIR/debs/.complete" && "$REFRESH" != 1 ]]; then
-    return 0
-  fi
-  log "downloading ${PACKAGES[*]} from Debian $SUITE"
-  # Private sources, lists and cache (scripts/lib/apt.sh), on the machine's own Debian mirror.
-  private_apt_init "$DIR" "$SUITE"
-  private_apt apt-get "$DIR" update >&2
-  rm -rf "$DIR/debs.new"
-  mkdir -p "$DIR/debs.new"
-  (cd "$DIR/debs.new" && private_apt apt-get "$DIR" download "${PACKAGES[@]}" >&2)
-  (cd "$DIR/debs.new" && ls -- *.deb >.complete)
-  rm -rf "$DIR/debs" && mv "$DIR/debs.new" "$DIR/debs"
-}
-
 # The root filesystem of the image, rebuilt only when the package set changed.
 extract() {
-  local rootfs="$DIR/rootfs"
-  if [[ "$(cat "$rootfs/.recipe" 2>/dev/null || true)" == "$recipe" ]]; then
-    return 0
-  fi
-  log "extracting $(wc -l <"$DIR/debs/.complete") packages"
-  local new="$rootfs.new" deb
-  rm -rf "$new"
-  mkdir -p "$new"
-  for deb in "$DIR"/debs/*.deb; do
-    dpkg -x "$deb" "$new"
-  done
-  # Merged /usr, as in every current Debian image; the loader is found at /lib64/ld-linux-x86-64.so.2
-  # through lib64 -> usr/lib64 (libc6 ships usr/lib64/ld-linux-x86-64.so.2 -> ../lib/x86_64-linux-gnu/...).
-  ln -sfn usr/lib "$new/lib"
-  ln -sfn usr/lib64 "$new/lib64"
-  ln -sfn usr/bin "$new/bin"
-  ln -sfn usr/sbin "$new/sbin"
-  [[ -e "$new/usr/lib64/ld-linux-x86-64.so.2" ]] ||
-    ln -sfn ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$new/usr/lib64/ld-linux-x86-64.so.2"
+  debian_rootfs_new "$DIR" "$recipe" || return 0
+  local new="$DIR/rootfs.new"
   # What a server does not need: docs, the ggml test programs, debconf and gdb helpers.
   rm -rf "$new/usr/share/doc" "$new/usr/share/man" "$new/usr/share/lintian" "$new/usr/share/gdb" \
     "$new/usr/share/bash-completion" "$new/usr/libexec/x86_64-linux-gnu/ggml"
@@ -86,16 +55,15 @@ extract() {
     die "the packages lack llama-server or libllama"
   ls "$new"/usr/lib/x86_64-linux-gnu/ggml/backends0/libggml-cpu-*.so >/dev/null 2>&1 ||
     die "libggml0 ships no CPU backend (usr/lib/x86_64-linux-gnu/ggml/backends0/libggml-cpu-*.so)"
-  printf '%s\n' "$recipe" >"$new/.recipe"
-  rm -rf "$rootfs" && mv "$new" "$rootfs"
+  debian_rootfs_commit "$DIR" "$recipe"
 }
 
 mkdir -p "$DIR"
 exec 9>"$DIR/.lock"
 flock 9
-fetch
+debian_fetch "$DIR" "$SUITE" "${PACKAGES[@]}"
 # The package set and this script together decide the root filesystem and the image.
-recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" "$root/scripts/lib/debian-rootfs.sh" | sha256sum | cut -c1-16)
 extract
 
 previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)

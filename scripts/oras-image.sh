@@ -16,8 +16,9 @@ tag=${1:-aikit-test/oras:sid}
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib/apt.sh
 source "$root/scripts/lib/apt.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/debian-rootfs.sh
+source "$root/scripts/lib/debian-rootfs.sh"
 readonly ENGINE_HOME="${AIKIT_ENGINE_HOME:-/var/lib/aikit-engine}"
-readonly REFRESH="${AIKIT_ENGINE_REFRESH:-0}"
 readonly SUITE=sid
 readonly DIR="$ENGINE_HOME/pkgs/oras"
 # Debian builds Go programs without cgo where it can, but libc6 keeps a dynamically linked
@@ -35,38 +36,9 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   eval "$("$root/scripts/engine.sh" env)"
 fi
 
-fetch() {
-  if [[ -f "$DIR/debs/.complete" && "$REFRESH" != 1 ]]; then
-    return 0
-  fi
-  log "downloading ${PACKAGES[*]} from Debian $SUITE"
-  private_apt_init "$DIR" "$SUITE"
-  private_apt apt-get "$DIR" update >&2
-  rm -rf "$DIR/debs.new"
-  mkdir -p "$DIR/debs.new"
-  (cd "$DIR/debs.new" && private_apt apt-get "$DIR" download "${PACKAGES[@]}" >&2)
-  (cd "$DIR/debs.new" && ls -- *.deb >.complete)
-  rm -rf "$DIR/debs" && mv "$DIR/debs.new" "$DIR/debs"
-}
-
 extract() {
-  local rootfs="$DIR/rootfs"
-  if [[ "$(cat "$rootfs/.recipe" 2>/dev/null || true)" == "$recipe" ]]; then
-    return 0
-  fi
-  log "extracting $(wc -l <"$DIR/debs/.complete") packages"
-  local new="$rootfs.new" deb
-  rm -rf "$new"
-  mkdir -p "$new"
-  for deb in "$DIR"/debs/*.deb; do
-    dpkg -x "$deb" "$new"
-  done
-  ln -sfn usr/lib "$new/lib"
-  ln -sfn usr/lib64 "$new/lib64"
-  ln -sfn usr/bin "$new/bin"
-  ln -sfn usr/sbin "$new/sbin"
-  [[ -e "$new/usr/lib64/ld-linux-x86-64.so.2" ]] ||
-    ln -sfn ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$new/usr/lib64/ld-linux-x86-64.so.2"
+  debian_rootfs_new "$DIR" "$recipe" || return 0
+  local new="$DIR/rootfs.new"
   # busybox-static is the shell and the few tools the steps use (sh, sha256sum, cat).
   local tool
   for tool in sh cat sha256sum mkdir; do
@@ -81,15 +53,14 @@ extract() {
   printf 'root:x:0:0:root:/root:/bin/sh\n' >"$new/etc/passwd"
   printf 'root:x:0:\n' >"$new/etc/group"
   [[ -x "$new/usr/bin/oras" && -x "$new/usr/bin/busybox" ]] || die "the packages lack oras or busybox"
-  printf '%s\n' "$recipe" >"$new/.recipe"
-  rm -rf "$rootfs" && mv "$new" "$rootfs"
+  debian_rootfs_commit "$DIR" "$recipe"
 }
 
 mkdir -p "$DIR"
 exec 9>"$DIR/.lock"
 flock 9
-fetch
-recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)
+debian_fetch "$DIR" "$SUITE" "${PACKAGES[@]}"
+recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" "$root/scripts/lib/debian-rootfs.sh" | sha256sum | cut -c1-16)
 extract
 
 previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
