@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeBridge, type FakeBridge, type FakeBridgeOptions } from '../test/unit/fake-bridge.js';
+import {
+  runFrontendOn,
+  startFakeBridge,
+  type FakeBridge,
+  type FakeBridgeOptions,
+} from '../test/unit/fake-bridge.js';
 import { buildAikit } from './frontend.js';
-import { runFrontend } from './gateway/index.js';
 import { decodeDefinition, dumpDefinition, encodeDefinition, type Definition } from './llb/index.js';
 
 const SHA = 'c'.repeat(64);
@@ -24,11 +28,7 @@ afterEach(async () => {
 
 async function runWith(opts: FakeBridgeOptions, frontendOpts: Record<string, string>) {
   bridge = await startFakeBridge(opts);
-  const sock = await bridge.connect();
-  const env: NodeJS.ProcessEnv = { BUILDKIT_SESSION_ID: 'sess-1' };
-  Object.entries(frontendOpts).forEach(([k, v], i) => (env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`));
-  const code = await runFrontend(buildAikit, { input: sock, output: sock, env });
-  sock.destroy();
+  const code = await runFrontendOn(bridge, buildAikit, frontendOpts);
   return { code, calls: bridge.calls };
 }
 

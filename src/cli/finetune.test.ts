@@ -1,25 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeDefinition, dumpDefinition } from '../llb/index.js';
-import { runCli } from './cli.js';
+import { runCliCaptured } from '../../test/fixtures/cli.js';
 
-async function cli(args: string[]) {
-  let stdout = Buffer.alloc(0);
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout = Buffer.concat([stdout, Buffer.from(chunk)]);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  const code = await runCli(args);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 const FILE = `#syntax=aikit:test
 apiVersion: v1alpha1

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   MODERN_LLB_CAPS,
+  runFrontendOn,
   startFakeBridge,
   type FakeBridge,
   type FakeBridgeOptions,
 } from '../../test/unit/fake-bridge.js';
 import { buildAikit } from '../frontend.js';
-import { runFrontend } from '../gateway/index.js';
 import { decodeDefinition, dumpDefinition, encodeDefinition, type Definition } from '../llb/index.js';
 
 // The frontend's fine-tune path over a fake LLBBridge: the target comes from --target, else the
@@ -43,11 +43,7 @@ afterEach(async () => {
 
 async function build(opts: FakeBridgeOptions, frontendOpts: Record<string, string>) {
   bridge = await startFakeBridge(opts);
-  const sock = await bridge.connect();
-  const env: NodeJS.ProcessEnv = { BUILDKIT_SESSION_ID: 'sess-1' };
-  Object.entries(frontendOpts).forEach(([k, v], i) => (env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`));
-  const code = await runFrontend(buildAikit, { input: sock, output: sock, env });
-  sock.destroy();
+  const code = await runFrontendOn(bridge, buildAikit, frontendOpts);
   const execs = bridge.calls.solves.slice(1).flatMap((s) =>
     dumpDefinition(decodeDefinition(encodeDefinition(s['Definition'] as Definition)))
       .map(

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeBridge, type FakeBridge } from '../../test/unit/fake-bridge.js';
+import { runFrontendOn, startFakeBridge, type FakeBridge } from '../../test/unit/fake-bridge.js';
 import { BUILD_ARGS } from '../convert/index.js';
 import { buildAikit } from '../frontend.js';
-import { runFrontend } from '../gateway/index.js';
 
 // The subrequests over the real protocol: what buildx reads is the Return's metadata.
 
@@ -47,12 +46,8 @@ interface Answer {
 
 async function ask(requestId: string, text: string, opts: Record<string, string> = {}): Promise<Answer> {
   bridge = await startFakeBridge({ files: { 'aikitfile.yaml': text } });
-  const sock = await bridge.connect();
-  const env: NodeJS.ProcessEnv = { BUILDKIT_SESSION_ID: 'sess-1' };
   const all = { filename: 'aikitfile.yaml', requestid: requestId, ...opts };
-  Object.entries(all).forEach(([k, v], i) => (env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`));
-  expect(await runFrontend(buildAikit, { input: sock, output: sock, env })).toBe(0);
-  sock.destroy();
+  expect(await runFrontendOn(bridge, buildAikit, all)).toBe(0);
   const ret = bridge.calls.returns[0] as {
     result?: { ref?: { id?: string }; metadata: Record<string, Buffer> };
     error?: Answer['error'];
@@ -143,13 +138,7 @@ describe('frontend.lint (--check)', () => {
 describe('the build and AIKIT_CHECK', () => {
   async function build(opts: Record<string, string>) {
     bridge = await startFakeBridge({ files: { 'aikitfile.yaml': UNVERIFIED } });
-    const sock = await bridge.connect();
-    const env: NodeJS.ProcessEnv = { BUILDKIT_SESSION_ID: 'sess-1' };
-    Object.entries({ filename: 'aikitfile.yaml', ...opts }).forEach(
-      ([k, v], i) => (env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`),
-    );
-    await runFrontend(buildAikit, { input: sock, output: sock, env });
-    sock.destroy();
+    await runFrontendOn(bridge, buildAikit, { filename: 'aikitfile.yaml', ...opts });
     return bridge.calls;
   }
 

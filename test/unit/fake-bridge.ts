@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dumpDefinition, type Definition } from '../../src/llb/index.js';
-import { loadGateway } from '../../src/gateway/index.js';
+import { loadGateway, runFrontend, type BuildFunc } from '../../src/gateway/index.js';
 
 type Handler = (req: Record<string, unknown>) => unknown;
 
@@ -166,4 +166,23 @@ function encodeStatus(code: number, message: string, details: { type_url: string
   for (const d of details)
     parts.push(field(0x1a, Buffer.concat([field(0x0a, Buffer.from(d.type_url)), field(0x12, d.value)])));
   return Buffer.concat(parts);
+}
+
+/**
+ * Runs a frontend against the bridge under BuildKit's env contract (one BUILDKIT_FRONTEND_OPT_<i>
+ * per option) and returns its exit code.
+ */
+export async function runFrontendOn(
+  bridge: FakeBridge,
+  build: BuildFunc,
+  frontendOpts: Record<string, string>,
+): Promise<number> {
+  const sock = await bridge.connect();
+  const env: NodeJS.ProcessEnv = { BUILDKIT_SESSION_ID: 'sess-1' };
+  Object.entries(frontendOpts).forEach(([k, v], i) => (env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`));
+  try {
+    return await runFrontend(build, { input: sock, output: sock, env });
+  } finally {
+    sock.destroy();
+  }
 }
