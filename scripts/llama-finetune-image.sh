@@ -29,7 +29,6 @@ readonly DIR="$ENGINE_HOME/pkgs/llama-finetune"
 readonly PACKAGES=(libc6 libstdc++6 libgcc-s1 libgomp1 libssl3t64 libzstd1 zlib1g libggml0 libllama0
   llama.cpp-tools llama.cpp-examples python3.14-minimal libpython3.14-minimal libpython3.14-stdlib
   libexpat1 libffi8 python3-jinja2 python3-markupsafe)
-readonly RECIPE_LABEL=ai.kaito.aikit.test.recipe
 
 log() { printf 'llama-finetune-image.sh: %s\n' "$*" >&2; }
 die() {
@@ -72,23 +71,10 @@ debian_fetch "$DIR" "$SUITE" "${PACKAGES[@]}"
 recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" "$root/scripts/lib/debian-rootfs.sh" | sha256sum | cut -c1-16)
 extract
 
-previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
-if [[ "$(docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$tag" 2>/dev/null || true)" == "$recipe" ]]; then
-  log "$tag is up to date"
-else
-  version=$(sed -n 's/^llama.cpp-examples_\(.*\)_amd64\.deb$/\1/p' "$DIR/debs/.complete" | sed 's/%3a/:/')
-  log "importing $tag (llama.cpp-examples $version)"
-  tar -C "$DIR/rootfs" --exclude=./.recipe --numeric-owner -c . | docker import \
-    -c 'ENTRYPOINT ["/app/llama-finetune"]' \
-    -c 'WORKDIR /app' \
-    -c 'ENV PATH=/app:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c "LABEL org.opencontainers.image.title=\"llama.cpp training tools (Debian $SUITE)\"" \
-    -c "LABEL org.opencontainers.image.version=\"$version\"" \
-    -c "LABEL $RECIPE_LABEL=\"$recipe\"" \
-    - "$tag" >/dev/null
-  # Drop the image the tag held before, unless something still uses it.
-  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>&1 || true
-fi
+debian_image "$tag" "$DIR" "$recipe" "llama.cpp training tools (Debian $SUITE)" llama.cpp-examples \
+  'ENTRYPOINT ["/app/llama-finetune"]' \
+  'WORKDIR /app' \
+  'ENV PATH=/app:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 size=$(docker image inspect "$tag" --format '{{.Size}}')
 log "$tag: $((size / 1024 / 1024)) MiB (image size as docker reports it)"
 printf '%s\n' "$tag"

@@ -25,7 +25,6 @@ readonly DIR="$ENGINE_HOME/pkgs/llama-server"
 # llama-server 0.7.0 needs glibc >= 2.43, so its whole userland comes from sid. libggml0 carries
 # the CPU backends (ggml/backends0/libggml-cpu-*.so, one per x86 level) that ggml loads at start.
 readonly PACKAGES=(libc6 libstdc++6 libgcc-s1 libgomp1 libssl3t64 libzstd1 zlib1g libggml0 libllama0 llama.cpp-tools)
-readonly RECIPE_LABEL=ai.kaito.aikit.test.recipe
 
 log() { printf 'llama-server-image.sh: %s\n' "$*" >&2; }
 die() {
@@ -66,25 +65,12 @@ debian_fetch "$DIR" "$SUITE" "${PACKAGES[@]}"
 recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" "$root/scripts/lib/debian-rootfs.sh" | sha256sum | cut -c1-16)
 extract
 
-previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
-if [[ "$(docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$tag" 2>/dev/null || true)" == "$recipe" ]]; then
-  log "$tag is up to date"
-else
-  version=$(sed -n 's/^llama.cpp-tools_\(.*\)_amd64\.deb$/\1/p' "$DIR/debs/.complete" | sed 's/%3a/:/')
-  log "importing $tag (llama.cpp-tools $version)"
-  tar -C "$DIR/rootfs" --exclude=./.recipe --numeric-owner -c . | docker import \
-    -c 'ENTRYPOINT ["/app/llama-server"]' \
-    -c 'WORKDIR /app' \
-    -c 'ENV LLAMA_ARG_HOST=0.0.0.0' \
-    -c 'ENV LLAMA_ARG_PORT=8080' \
-    -c 'EXPOSE 8080' \
-    -c "LABEL org.opencontainers.image.title=\"llama-server (Debian $SUITE)\"" \
-    -c "LABEL org.opencontainers.image.version=\"$version\"" \
-    -c "LABEL $RECIPE_LABEL=\"$recipe\"" \
-    - "$tag" >/dev/null
-  # Drop the image the tag held before, unless something still uses it.
-  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>&1 || true
-fi
+debian_image "$tag" "$DIR" "$recipe" "llama-server (Debian $SUITE)" llama.cpp-tools \
+  'ENTRYPOINT ["/app/llama-server"]' \
+  'WORKDIR /app' \
+  'ENV LLAMA_ARG_HOST=0.0.0.0' \
+  'ENV LLAMA_ARG_PORT=8080' \
+  'EXPOSE 8080'
 size=$(docker image inspect "$tag" --format '{{.Size}}')
 log "$tag: $((size / 1024 / 1024)) MiB (image size as docker reports it)"
 printf '%s\n' "$tag"

@@ -24,7 +24,6 @@ readonly DIR="$ENGINE_HOME/pkgs/oras"
 # Debian builds Go programs without cgo where it can, but libc6 keeps a dynamically linked
 # build working too; ca-certificates for registries that speak TLS.
 readonly PACKAGES=(oras busybox-static libc6 ca-certificates)
-readonly RECIPE_LABEL=ai.kaito.aikit.test.recipe
 
 log() { printf 'oras-image.sh: %s\n' "$*" >&2; }
 die() {
@@ -63,20 +62,8 @@ debian_fetch "$DIR" "$SUITE" "${PACKAGES[@]}"
 recipe=$(cat "$DIR/debs/.complete" "${BASH_SOURCE[0]}" "$root/scripts/lib/debian-rootfs.sh" | sha256sum | cut -c1-16)
 extract
 
-previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
-if [[ "$(docker image inspect --format "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$tag" 2>/dev/null || true)" == "$recipe" ]]; then
-  log "$tag is up to date"
-else
-  version=$(sed -n 's/^oras_\(.*\)_amd64\.deb$/\1/p' "$DIR/debs/.complete" | sed 's/%3a/:/')
-  log "importing $tag (oras $version)"
-  tar -C "$DIR/rootfs" --exclude=./.recipe --numeric-owner -c . | docker import \
-    -c 'ENTRYPOINT ["/usr/bin/oras"]' \
-    -c 'WORKDIR /workspace' \
-    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c "LABEL org.opencontainers.image.title=\"oras (Debian $SUITE)\"" \
-    -c "LABEL org.opencontainers.image.version=\"$version\"" \
-    -c "LABEL $RECIPE_LABEL=\"$recipe\"" \
-    - "$tag" >/dev/null
-  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>&1 || true
-fi
+debian_image "$tag" "$DIR" "$recipe" "oras (Debian $SUITE)" oras \
+  'ENTRYPOINT ["/usr/bin/oras"]' \
+  'WORKDIR /workspace' \
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 printf '%s\n' "$tag"

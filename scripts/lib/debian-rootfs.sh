@@ -55,3 +55,29 @@ debian_rootfs_commit() {
   printf '%s\n' "$2" >"$1/rootfs.new/.recipe"
   rm -rf "$1/rootfs" && mv "$1/rootfs.new" "$1/rootfs"
 }
+
+# debian_image TAG DIR RECIPE TITLE PACKAGE [CHANGE]...
+# Imports DIR/rootfs as TAG with the `docker import -c` CHANGEs and labels naming TITLE, the version
+# of PACKAGE's .deb and RECIPE, unless TAG already holds RECIPE; drops the image the tag held before,
+# unless something still uses it.
+debian_image() {
+  local tag=$1 dir=$2 recipe=$3 title=$4 package=$5 label=ai.kaito.aikit.test.recipe
+  shift 5
+  local previous version change changes=()
+  previous=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  if [[ "$(docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$tag" 2>/dev/null || true)" == "$recipe" ]]; then
+    printf '%s: %s is up to date\n' "${0##*/}" "$tag" >&2
+    return 0
+  fi
+  version=$(sed -n "s/^${package}_\(.*\)_amd64\.deb\$/\1/p" "$dir/debs/.complete" | sed 's/%3a/:/')
+  printf '%s: importing %s (%s %s)\n' "${0##*/}" "$tag" "$package" "$version" >&2
+  for change in "$@"; do
+    changes+=(-c "$change")
+  done
+  tar -C "$dir/rootfs" --exclude=./.recipe --numeric-owner -c . | docker import "${changes[@]}" \
+    -c "LABEL org.opencontainers.image.title=\"$title\"" \
+    -c "LABEL org.opencontainers.image.version=\"$version\"" \
+    -c "LABEL $label=\"$recipe\"" \
+    - "$tag" >/dev/null
+  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>&1 || true
+}
