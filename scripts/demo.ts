@@ -2,40 +2,15 @@
 // image and llama.cpp's server from Debian's packages, generates a tiny GGUF model into the build
 // context, builds test/aikitfile-tiny.yaml (server: llama-server) for linux/amd64, shows what came
 // out, runs it and asks it one question.
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeTinyLlamaGguf } from '../test/fixtures/gguf.js';
 import { engineEnv, ROOT, run } from '../test/e2e/harness.js';
+import { docker, oneLine, seconds, sh, step } from './lib/demo.js';
 import { readOciTar } from '../test/e2e/oci.js';
 
 const SERVER_IMAGE = 'aikit-test/llama-server:sid';
 const TAG = 'aikit-demo/tiny:latest';
-
-function step(title: string): void {
-  console.log(`\n==> ${title}`);
-}
-
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
-    );
-  });
-}
-
-async function docker(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-  const r = await run('docker', args, { env });
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed:\n${r.output}`);
-  return r.stdout.trim();
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-// The tiny model's weights are random: its text is noise, control characters included.
-// eslint-disable-next-line no-control-regex -- control characters are what this escapes
-const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 
 const started = Date.now();
 step('starting the BuildKit engine (scripts/engine.sh up)');

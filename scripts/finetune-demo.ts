@@ -3,7 +3,6 @@
 // random-weight GGUF and two small datasets on loopback, fine-tunes the model on CPU (target
 // llama-cpp; the loss shows in the build log as it falls), builds a llama-server image from the
 // result with an inference aikitfile, runs it and asks it one question.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,33 +10,13 @@ import { chatJsonl, textLines } from '../test/fixtures/finetune-data.js';
 import { writeTinyLlamaGguf } from '../test/fixtures/gguf.js';
 import { startFixtureServer } from '../test/fixtures/server.js';
 import { engineEnv, ROOT, run } from '../test/e2e/harness.js';
+import { docker, oneLine, seconds, sh, step } from './lib/demo.js';
 
 const TOOLS_IMAGE = 'aikit-test/llama-finetune:sid';
 const SERVER_IMAGE = 'aikit-test/llama-server:sid';
 const TAG = 'aikit-demo/tiny-tuned:latest';
 
-const step = (title: string) => console.log(`\n==> ${title}`);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-// The tiny model's weights are random: its text is noise, control characters included.
-// eslint-disable-next-line no-control-regex -- control characters are what this escapes
-const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
-    );
-  });
-}
-
-async function docker(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-  const r = await run('docker', args, { env });
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed:\n${r.output}`);
-  return r.stdout.trim();
-}
 
 const started = Date.now();
 step('starting the BuildKit engine (scripts/engine.sh up)');
