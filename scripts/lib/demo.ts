@@ -6,8 +6,8 @@ import { ROOT, run } from '../../test/e2e/harness.js';
 export const step = (title: string) => console.log(`\n==> ${title}`);
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 // The tiny model's weights are random: its text is noise, control characters included.
-// eslint-disable-next-line no-control-regex -- control characters are what this escapes
 export const oneLine = (s: string) =>
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   s.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 
 /** Runs a command from the checkout with its output on the terminal; rejects when it fails. */
