@@ -1,5 +1,8 @@
 // Bundles the frontend into one ESM file: one file to read at start-up instead of hundreds of
 // modules is most of the frontend's cold-start budget, and it keeps node_modules out of the image.
+import { copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import protobuf from 'protobufjs';
 
@@ -33,5 +36,10 @@ const result = await build({
   },
   logLevel: 'warning',
 });
+// zstd for tar+zstd layers is WebAssembly that @bokuweb/zstd-wasm reads at run time from
+// `__dirname/zstd.wasm`, which in the bundle is the bundle's own folder: it goes beside it (and so
+// into the image), read only by a packaging step that compresses, never at start-up.
+const zstdWasm = join(dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm')), 'zstd.wasm');
+copyFileSync(zstdWasm, join(dirname(outfile), 'zstd.wasm'));
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.error(`bundled ${outfile} (${(bytes / 1024).toFixed(0)} KiB)`);

@@ -27,7 +27,7 @@ import {
   type LayerRecord,
 } from './modelpack.js';
 import { TAR_END, tarFileHeader, tarPadding } from './tar.js';
-import { zstdRawStream } from './zstd.js';
+import { zstdStream } from './zstd.js';
 import { excludes } from './exclude.js';
 
 // The packaging step itself: runs inside the build (the frontend image started as a tool, see
@@ -188,7 +188,7 @@ async function writeLayer(
       : Readable.from(tarStream(group.files, mtime));
   const stages: NodeJS.ReadWriteStream[] = [hashing(diff)];
   if (packaging === 'tar+gzip') stages.push(createGzip({ level: 6 }));
-  if (packaging === 'tar+zstd') stages.push(zstdRawStream());
+  if (packaging === 'tar+zstd') stages.push(zstdStream());
   stages.push(hashing(blob, size));
   await pipeline([content, ...stages, createWriteStream(tmp)]);
   const digest = `sha256:${blob.digest('hex')}`;

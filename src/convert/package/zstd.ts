@@ -1,43 +1,60 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { compress, init } from '@bokuweb/zstd-wasm';
 
-// A zstd frame (RFC 8878) made of raw blocks: valid zstd that every decoder reads, but not
-// compressed. Node 20 has no zstd compressor and the packaging step runs in the frontend's own
-// image, which carries nothing but node (decisions.md#d17); ModelPack recommends not
-// compressing weights anyway, so `tar+zstd` is about the media type, not the size.
+// zstd for `tar+zstd` layers. Node 20 has no zstd compressor, and the packaging step runs in the
+// frontend's own image, which carries nothing but node (decisions.md#d17), so the compressor is
+// zstd itself built to WebAssembly (@bokuweb/zstd-wasm; scripts/bundle.mjs puts zstd.wasm next
+// to the bundle). That build exports only one-shot ZSTD_compress, no streaming API, so the
+// stream is cut into fixed-size pieces, each compressed as its own frame: concatenated frames
+// are one valid zstd stream (RFC 8878 section 3), every decoder reads them back as one, and
+// memory stays bounded however large the weights are. Pieces are cut at fixed input offsets,
+// never where the reads happen to end, so a rebuild gives the same bytes.
 
-const MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
-/** Frame header descriptor 0 (no content size, no checksum, no dictionary), then a window of 2^17 bytes. */
-const FRAME_HEADER = Buffer.from([0x00, 0x38]);
-/** A block may hold at most min(window, 128 KiB) bytes. */
-export const ZSTD_BLOCK = 128 << 10;
+/**
+ * Input bytes per frame. The wasm heap holds the piece and its compressBound (about 2 x 4 MiB)
+ * plus level 3's tables; a frame cannot refer back across its start, and 4 MiB is already twice
+ * level 3's 2 MiB window, so bigger pieces would buy little.
+ */
+export const ZSTD_FRAME_INPUT = 4 << 20;
+/** zstd's own default level: fast, and what `zstd` without options writes. */
+export const ZSTD_LEVEL = 3;
 
-function blockHeader(size: number, last: boolean): Buffer {
-  const v = (size << 3) | (last ? 1 : 0); // block type 0: raw
-  return Buffer.from([v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff]);
-}
+let loaded: Promise<void> | undefined;
+/** Instantiates the wasm once per process, on first use (most builds never compress). */
+const ready = (): Promise<void> => (loaded ??= init());
 
-/** Frames its input as a zstd stream of raw blocks. */
-export function zstdRawStream(): Transform {
-  let pending = Buffer.alloc(0);
-  let started = false;
+/** Compresses its input as a zstd stream of independent frames of ZSTD_FRAME_INPUT bytes each. */
+export function zstdStream(frameInput = ZSTD_FRAME_INPUT, level = ZSTD_LEVEL): Transform {
+  const piece = Buffer.allocUnsafe(frameInput);
+  let filled = 0;
+  let frames = 0;
+  const frame = (bytes: Buffer): Buffer => {
+    frames++;
+    const out = compress(bytes, level);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  };
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
-      if (!started) {
-        this.push(Buffer.concat([MAGIC, FRAME_HEADER]));
-        started = true;
-      }
-      pending = Buffer.concat([pending, chunk]);
-      // Keep the tail back: the last block must carry the last-block flag.
-      while (pending.length > ZSTD_BLOCK) {
-        this.push(Buffer.concat([blockHeader(ZSTD_BLOCK, false), pending.subarray(0, ZSTD_BLOCK)]));
-        pending = pending.subarray(ZSTD_BLOCK);
-      }
-      done();
+      ready().then(() => {
+        let at = 0;
+        while (at < chunk.length) {
+          const n = chunk.copy(piece, filled, at, Math.min(chunk.length, at + frameInput - filled));
+          filled += n;
+          at += n;
+          if (filled === frameInput) {
+            this.push(frame(piece));
+            filled = 0;
+          }
+        }
+        done();
+      }, done);
     },
     flush(done: TransformCallback) {
-      if (!started) this.push(Buffer.concat([MAGIC, FRAME_HEADER]));
-      this.push(Buffer.concat([blockHeader(pending.length, true), pending]));
-      done();
+      ready().then(() => {
+        // Empty input still becomes one (empty) frame: zero bytes are not a zstd stream.
+        if (filled > 0 || frames === 0) this.push(frame(piece.subarray(0, filled)));
+        done();
+      }, done);
     },
   });
 }
