@@ -149,7 +149,7 @@ describe('packager/modelpack', () => {
   it('tar+zstd really compresses, in frames any zstd reads, the same bytes on a rebuild', async () => {
     // Three 4 MiB compression frames' worth of weights that compress (repeated records with
     // varying numbers), next to the tiny GGUF, which barely does.
-    const records = Array.from({ length: 200_000 }, (_, i) => `w${i % 4099} ${(i * 7919) % 100_003}\n`);
+    const records = Array.from({ length: 1_000_000 }, (_, i) => `w${i % 4099} ${(i * 7919) % 100_003}\n`);
     const weights = Buffer.from(records.join('')).subarray(0, 9 * 1024 * 1024 + 77);
     const ctx = await makeContext({ 'models/model.safetensors': weights, 'models/tiny.gguf': gguf });
     const args = { source: 'models/', name: 'zstd', layer_packaging: 'tar+zstd', SOURCE_DATE_EPOCH: '1' };
