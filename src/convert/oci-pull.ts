@@ -157,7 +157,12 @@ export function pullProblem(
     `log in (docker login ${src.registry}) and pass the credentials to the build: ${secret}` +
     ' (the file must hold the credentials itself, not a credsStore helper)';
   if (code === '401' || /unauthori[sz]ed|authentication required/i.test(detail)) {
-    return { message: `${src.registry} wants credentials to pull ${src.repository} (401)`, hint: login };
+    // oras prints the same words for no credentials and for an account whose token lacks the
+    // scope (distribution answers 401 insufficient_scope to both): the hint names both.
+    return {
+      message: `${src.registry} wants credentials to pull ${src.repository} (401)`,
+      hint: `${login}; if you passed them, the account lacks pull access to ${src.repository}`,
+    };
   }
   if (code === '403' || /\bdenied\b|forbidden/i.test(detail)) {
     return {

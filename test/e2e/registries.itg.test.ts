@@ -1,6 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { runCliCaptured } from '../fixtures/cli.js';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { startRegistry, type Registry } from '../fixtures/registry.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
@@ -84,13 +86,25 @@ async function pushGenericIndexed(repo: string): Promise<void> {
   );
 }
 
+/** A docker config file with `user:password` for the registry, beside the context. */
+async function dockerConfig(ctx: string, user: string, password: string): Promise<string> {
+  const config = join(ctx, '..', `docker-config-${user}-${Date.now().toString(36)}.json`);
+  const auth = Buffer.from(`${user}:${password}`).toString('base64');
+  await writeFile(config, JSON.stringify({ auths: { [registry.host]: { auth } } }));
+  return config;
+}
+
 const aikitfile = (models: [string, string][]) =>
   `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n${models.map(([n, s]) => `  - name: ${n}\n    source: ${s}\n`).join('')}`;
 
 beforeAll(async () => {
   const img = await run('scripts/oras-image.sh', [ORAS], { env });
   if (img.code !== 0) throw new Error(`scripts/oras-image.sh failed:\n${img.output}`);
-  token = await startTokenServer({ publicPrefixes: ['public/'], users: { alice: canary } });
+  token = await startTokenServer({
+    publicPrefixes: ['public/'],
+    users: { alice: canary, bob: 'pw-bob', carol: 'pw-carol' },
+    limited: { bob: 'empty-access', carol: 'forbidden' },
+  });
   registry = await startRegistry({ token, redirectBlobs: true });
   await pushOllama('public/library/tinyllama');
   await pushGenericIndexed('public/models/generic');
@@ -165,6 +179,46 @@ describe('oci:// from a registry with token authentication', () => {
     expect(r.output).toMatch(/wants credentials to pull private\/models\/generic \(401\)/);
   });
 
+  // Two ways a registry says "you may not": distribution's own (the token leaves the scope out,
+  // the registry answers 401 insufficient_scope) and a token service's 403.
+  for (const [user, status] of [
+    ['bob', '401'],
+    ['carol', '403'],
+  ] as const) {
+    it(`refuses an account without pull access (${user}: ${status}), at the source line`, async () => {
+      const ctx = await makeContext({
+        'aikitfile.yaml': aikitfile([['secret', `oci://${registry.host}/private/models/generic:v1`]]),
+      });
+      const config = await dockerConfig(ctx, user, `pw-${user}`);
+      const before = token.requests.length;
+      const r = await buildx(env, {
+        file: join(ctx, 'aikitfile.yaml'),
+        context: ctx,
+        buildArgs,
+        allow,
+        secrets: [`id=docker-config,src=${config}`],
+      });
+      expect(r.code).not.toBe(0);
+      console.log(
+        `[registries] ${user}: ${r.output
+          .split('\n')
+          .filter((l) => /aikitfile\.yaml:5|hint|status code/.test(l))
+          .join(' | ')}`,
+      );
+      const asked = token.requests.slice(before).filter((q) => q.account === user);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.every((q) => q.status === (status === '403' ? 403 : 200))).toBe(true);
+      expect(r.output).toContain('aikitfile.yaml:5');
+      expect(r.output).toMatch(
+        status === '403'
+          ? /denied pulling private\/models\/generic \(403\)/
+          : /wants credentials to pull private\/models\/generic \(401\)/,
+      );
+      // Credentials were passed and accepted: the hint must not only say to log in.
+      expect(r.output).toMatch(/lacks? pull access to private\/models\/generic/);
+    });
+  }
+
   it('says a missing tag is not found (404), at the source line', async () => {
     const ctx = await makeContext({
       'aikitfile.yaml': aikitfile([['gone', `oci://${registry.host}/public/models/generic:nope`]]),
@@ -234,5 +288,43 @@ describe('oci:// from a registry with token authentication', () => {
     const daemonLog = await readFile(join(engineHome, 'modern/dockerd.log'), 'utf8').catch(() => '');
     expect(daemonLog).not.toContain(canary);
     expect(daemonLog).not.toContain(encoded);
+  });
+});
+
+describe('aikit convert reads manifests through the token flow', () => {
+  const convert = async (source: string, dockerConfigDir: string) => {
+    const ctx = await makeContext({ 'aikitfile.yaml': aikitfile([['m', source]]) });
+    vi.stubEnv('DOCKER_CONFIG', dockerConfigDir);
+    try {
+      return await runCliCaptured(['convert', join(ctx, 'aikitfile.yaml'), '--format', 'json']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  };
+
+  it('anonymously for a public index-wrapped artifact, with credentials for a private one', async () => {
+    const none = await mkdtemp(join(tmpdir(), 'aikit-docker-config-'));
+    const pub = await convert(`oci://${registry.host}/public/models/generic:v1`, none);
+    expect(pub.code, pub.stderr).toBe(0);
+    expect(pub.stdout.toString()).toContain(digest);
+
+    const denied = await convert(`oci://${registry.host}/private/models/generic:v1`, none);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/wants credentials to pull private\/models\/generic \(401/);
+    expect(denied.stderr).toContain(`docker login ${registry.host}`);
+
+    const alice = await mkdtemp(join(tmpdir(), 'aikit-docker-config-'));
+    await writeFile(
+      join(alice, 'config.json'),
+      JSON.stringify({
+        auths: { [registry.host]: { auth: Buffer.from(`alice:${canary}`).toString('base64') } },
+      }),
+    );
+    const before = token.requests.length;
+    const priv = await convert(`oci://${registry.host}/private/models/generic:v1`, alice);
+    expect(priv.code, priv.stderr).toBe(0);
+    expect(priv.stdout.toString()).toContain(digest);
+    expect(priv.stdout.toString()).not.toContain(canary);
+    expect(token.requests.slice(before).some((q) => q.account === 'alice' && !q.refused)).toBe(true);
   });
 });
