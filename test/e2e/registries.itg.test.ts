@@ -7,8 +7,8 @@ import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { startRegistry, type Registry } from '../fixtures/registry.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
 import { startTokenServer, type TokenServer } from '../fixtures/token-server.js';
-import { buildx, makeContext, ociTarPath, run, serveFixture } from './harness.js';
-import { imageFile, readOciTar } from './oci.js';
+import { buildx, engineEnv, makeContext, ociTarPath, run, serveFixture } from './harness.js';
+import { imageFile, readOciTar, untar } from './oci.js';
 
 // oci:// from a registry doing distribution's token authentication, as ghcr.io and Docker Hub do:
 // Debian's docker-registry with `auth: token:`, our token server issuing signed JWTs, and a front
@@ -327,4 +327,55 @@ describe('aikit convert reads manifests through the token flow', () => {
     expect(priv.stdout.toString()).not.toContain(canary);
     expect(token.requests.slice(before).some((q) => q.account === 'alice' && !q.refused)).toBe(true);
   });
+});
+
+// The oras steps on the older engines of decisions.md#three-engines: stable (Docker 26.1, buildx,
+// classic store, so a tar export rather than OCI) and legacy (Docker 20.10, no buildx: `docker
+// build`, whose `--network host` is how its builds get the network.host entitlement). Each
+// engine needs the frontend and oras images of its own (about 40 s for both, engines included).
+describe('oci:// on the older engines', () => {
+  for (const engine of ['stable', 'legacy'] as const) {
+    it(`${engine}: pulls the public artifacts anonymously through the token flow`, async () => {
+      let t = Date.now();
+      const up = await run('scripts/engine.sh', ['up'], { env: { ...process.env, ENGINE: engine } });
+      expect(up.code, up.output).toBe(0);
+      const engineEnvironment = await engineEnv(engine);
+      for (const [script, tag] of [
+        ['scripts/frontend-image.sh', 'aikit:test'],
+        ['scripts/oras-image.sh', ORAS],
+      ] as const) {
+        const made = await run(script, [tag], { env: engineEnvironment });
+        expect(made.code, made.output).toBe(0);
+      }
+      const setupMs = Date.now() - t;
+      const ctx = await makeContext({
+        'aikitfile.yaml': aikitfile([
+          ['ollama', `oci://${registry.host}/public/library/tinyllama:1b`],
+          ['generic', `oci://${registry.host}/public/models/generic:v1`],
+        ]),
+      });
+      const out = join(ctx, 'image.tar');
+      const args =
+        engine === 'legacy'
+          ? ['build', '--progress=plain', '--network', 'host']
+          : ['buildx', 'build', '--progress=plain', '--allow', 'network.host'];
+      for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
+      args.push('-f', join(ctx, 'aikitfile.yaml'), '--platform', 'linux/amd64');
+      args.push('--output', `type=tar,dest=${out}`, ctx);
+      const before = token.requests.length;
+      t = Date.now();
+      const r = await run('docker', args, { env: engineEnvironment });
+      expect(r.code, r.output).toBe(0);
+      const buildMs = Date.now() - t;
+      const files = new Map(
+        (await untar(await readFile(out))).map((e) => [e.name.replace(/^\.?\//, ''), e.data]),
+      );
+      expect(files.get('models/tinyllama')?.equals(weights)).toBe(true);
+      expect(files.get('models/generic')?.equals(weights)).toBe(true);
+      expect(token.requests.slice(before).every((q) => q.account === undefined && !q.refused)).toBe(true);
+      console.log(
+        `[registries] ${engine}: engine, frontend and oras images ${setupMs} ms, build ${buildMs} ms`,
+      );
+    });
+  }
 });
