@@ -43,7 +43,9 @@ async function packageBuild(ctx: FrontendContext, target: PackageTarget): Promis
   if (args.source.kind === 'huggingface') {
     const spec = huggingFaceSpec(args.source.repo, args.source.revision);
     const fetcher = engineMetadataFetcher(ctx, 'source', () => undefined);
-    const metadata = await readMetadata(spec, settings, fetcher);
+    const metadata = await readMetadata(spec, settings, fetcher).catch((e: unknown) => {
+      throw sourceError(e, args.sourceText);
+    });
     hfFiles = modelFiles(spec, { locate: () => undefined, settings, metadata });
   }
   const state = packageGraph({
@@ -64,6 +66,22 @@ async function packageBuild(ctx: FrontendContext, target: PackageTarget): Promis
     rootfs: { type: 'layers', diff_ids: [] },
   };
   return resultPayload([{ platform, refId, imageConfig }], false);
+}
+
+/**
+ * A Hub listing that could not be read, said of the `source` build-arg: the one-model aikitfile
+ * the flow reads it through is not the user's, so its line and key path would mislead.
+ */
+function sourceError(e: unknown, source: string): unknown {
+  if (!(e instanceof AikitError) || e.code !== 'MODEL_METADATA_FAILED') return e;
+  const what = (e.issues[0]?.message ?? e.message).replace(/^model [^:]+: /, '');
+  const refused = /\b40[13]\b|unauthori[sz]ed|forbidden/i.test(what);
+  return new AikitError('MODEL_METADATA_FAILED', `--build-arg source=${source}: ${what}`, {
+    cause: e,
+    hint: refused
+      ? 'a private repository needs a token: --secret id=hf-token,env=HF_AUTH --build-arg AIKIT_HF_TOKEN_SECRET=hf-token, with HF_AUTH="Bearer $HF_TOKEN" (the token reaches no graph, layout or log)'
+      : (e.issues[0]?.hint ?? e.hint ?? 'check the repository, its revision and AIKIT_HF_ENDPOINT'),
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -52,6 +52,7 @@ async function packageBuild(
   buildArgs: Record<string, string>,
   ctx = context,
   noCache = false,
+  more: { secrets?: string[]; env?: NodeJS.ProcessEnv; fails?: boolean } = {},
 ) {
   const out = await mkdtemp(join(tmpdir(), 'aikit-package-'));
   const started = Date.now();
@@ -67,14 +68,25 @@ async function packageBuild(
       target,
       ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
       ...(noCache ? ['--no-cache'] : []),
+      ...(more.secrets ?? []).flatMap((x) => ['--secret', x]),
       `--output=${out}`,
       // stdin is empty: the reference's `-<<<""`; a context source also needs the context.
       ...(ctx ? ['-f-', ctx] : ['-']),
     ],
-    { env },
+    { env: { ...env, ...more.env } },
   );
-  expect(r.code, r.output).toBe(0);
-  return { out, ms: Date.now() - started };
+  if (more.fails) expect(r.code, r.output).not.toBe(0);
+  else expect(r.code, r.output).toBe(0);
+  return { out, ms: Date.now() - started, output: r.output };
+}
+
+/** Every file under a folder, with its bytes. */
+async function filesUnder(dir: string): Promise<[string, Buffer][]> {
+  const out: [string, Buffer][] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push([join(e.parentPath, e.name), await readFile(join(e.parentPath, e.name))]);
+  }
+  return out;
 }
 
 async function readLayout(out: string) {
@@ -221,6 +233,73 @@ describe('packager/modelpack from huggingface://', () => {
       sourceURL: 'huggingface://acme/qwen-tiny',
       revision: 'main',
     });
+  });
+});
+
+describe('packager/modelpack from a private huggingface:// repository', () => {
+  const canary = `hf_canary_${Date.now().toString(36)}`;
+  const bearer = `Bearer ${canary}`;
+  const commit = 'c'.repeat(40);
+  const args = {
+    source: 'huggingface://acme/private-tiny',
+    name: 'private',
+    AIKIT_HF_ENDPOINT: `${fixtureUrl}/pkg-hf-private`,
+  };
+
+  beforeAll(async () => {
+    await serveFixture(
+      fixtureUrl,
+      '/pkg-hf-private/api/models/acme/private-tiny/revision/main?blobs=true',
+      JSON.stringify({
+        sha: commit,
+        siblings: [{ rfilename: 'model.gguf', lfs: { sha256: sha(gguf).slice(7), size: gguf.length } }],
+      }),
+      { contentType: 'application/json', auth: bearer },
+    );
+    await serveFixture(fixtureUrl, `/pkg-hf-private/acme/private-tiny/resolve/${commit}/model.gguf`, gguf, {
+      auth: bearer,
+    });
+  });
+
+  it('without the token: 401 naming the repository, with the fix', async () => {
+    const { output } = await packageBuild('packager/modelpack', args, '', false, { fails: true });
+    console.log(
+      `[package] private hf without a token: ${output
+        .split('\n')
+        .filter((l) => /ERROR|hint/.test(l))
+        .join(' | ')}`,
+    );
+    // Said of the build-arg (there is no aikitfile), with the packaging command's own fix.
+    expect(output).toContain(
+      '--build-arg source=huggingface://acme/private-tiny: cannot read the file list of acme/private-tiny@main',
+    );
+    expect(output).not.toContain('models[0]');
+    expect(output).toMatch(/\b401\b/);
+    expect(output).toMatch(
+      /hint:.*--secret id=hf-token,env=HF_AUTH --build-arg AIKIT_HF_TOKEN_SECRET=hf-token/,
+    );
+  });
+
+  it('with the token secret: the artifact, and the token in no file of the layout or the log', async () => {
+    const { out, output } = await packageBuild(
+      'packager/modelpack',
+      { ...args, AIKIT_HF_TOKEN_SECRET: 'hf-token' },
+      '',
+      false,
+      { secrets: ['id=hf-token,env=AIKIT_TEST_HF_AUTH'], env: { AIKIT_TEST_HF_AUTH: bearer } },
+    );
+    const { manifest, config } = await readLayout(out);
+    expect(configProblems(config)).toEqual([]);
+    expect(manifest.layers.map((l) => [l.annotations['org.cncf.model.filepath'], l.digest])).toEqual([
+      ['model.gguf', sha(gguf)],
+    ]);
+    const files = await filesUnder(out);
+    expect(files.length).toBeGreaterThan(3);
+    for (const [path, data] of files) expect(data.includes(canary), path).toBe(false);
+    expect(output).not.toContain(canary);
+    const engineHome = process.env['AIKIT_ENGINE_HOME'] ?? '/var/lib/aikit-engine';
+    const daemonLog = await readFile(join(engineHome, 'modern/dockerd.log'), 'utf8').catch(() => '');
+    expect(daemonLog).not.toContain(canary);
   });
 });
 
