@@ -105,7 +105,6 @@ describe('every rule reports one located error', () => {
   ["ls-repo", L + "models: [{name: m, source: \"huggingface://o/r\"}]\n", "LLAMA_SERVER_NEEDS_FILE", "llama-server loads one GGUF file per model, not a whole repository", "models[0].source", "3:28"],
   ["ls-path", L + "models: [{name: m, source: \"m#1.gguf\"}]\n", "INVALID_MODEL_PATH", "model file \"/models/m#1.gguf\" cannot be named in llama-server's preset file", "models[0].source", "3:28"],
   ["runner-applesilicon", H + "runtime: applesilicon\nbackends: [llama-cpp]\n", "RUNNER_NOT_SUPPORTED", "a runner image (backends and no models) cannot be built for runtime applesilicon", "runtime", "2:10"],
-  ["runner-mamba", H + "runtime: cuda\nbackends: [mamba]\n", "RUNNER_NOT_SUPPORTED", "a runner image cannot fetch models for the mamba backend", "backends[0]", "3:12"],
   ["ls-tpl-dest", L + "models:\n  - {name: x, source: a.jinja}\n  - {name: a, source: c.gguf, chatTemplate: t}\n", "DUPLICATE_DESTINATION", "chat template /models/a.jinja is also written by models[0]", "models[1].chatTemplate", "5:31"],
   ["ls-preset-dest", L + "models: [{name: m, source: presets.ini}]\n", "DUPLICATE_DESTINATION", "model file /models/presets.ini is also written by the llama-server preset", "models[0].source", "3:28"],
   ["ft-nodata", H + "baseModel: x/y\n", "NO_DATASETS", "no datasets defined", "", "1:1"],

@@ -1,5 +1,4 @@
-import { BACKENDS } from '../schema.js';
-import type { Backend, InferenceSpec } from '../types.js';
+import type { InferenceSpec } from '../types.js';
 import { asArray, type RuleContext } from './rules.js';
 
 // A runner image has a server and no models: it downloads the model it is given when the
@@ -7,9 +6,6 @@ import { asArray, type RuleContext } from './rules.js';
 // `backends` and no `models`; a LocalAI file with a `config` names its models there and stays a
 // complete image (the diffusers and vllm samples, whose backends fetch the weights themselves).
 // A llama-server file without models is a runner: llama.cpp's server downloads from the Hub.
-
-/** The LocalAI backends whose models a runner knows how to fetch (the reference's three). */
-export const RUNNER_BACKENDS: readonly Backend[] = ['llama-cpp', 'diffusers', 'vllm'];
 
 /** Whether an aikitfile's data (after build-args) describes a runner image. */
 export function isRunnerData(data: Record<string, unknown>): boolean {
@@ -25,7 +21,7 @@ export function isRunner(spec: Pick<InferenceSpec, 'server' | 'models' | 'backen
   return spec.backends.length > 0 && spec.config === undefined;
 }
 
-/** A LocalAI runner's limits: it installs its downloader with apt and knows three backends. */
+/** A LocalAI runner's limit: it installs its downloader with apt, which Apple Silicon's Fedora base lacks. */
 export function checkLocalAIRunner(data: Record<string, unknown>, ctx: RuleContext): void {
   const r = ctx.reporter;
   const backends = asArray(data['backends']);
@@ -41,15 +37,4 @@ export function checkLocalAIRunner(data: Record<string, unknown>, ctx: RuleConte
       },
     );
   }
-  backends.forEach((b, i) => {
-    if (!(BACKENDS as readonly unknown[]).includes(b) || RUNNER_BACKENDS.includes(b as Backend)) return;
-    r.error(
-      'RUNNER_NOT_SUPPORTED',
-      ['backends', i],
-      `a runner image cannot fetch models for the ${String(b)} backend`,
-      {
-        hint: `runner images take ${RUNNER_BACKENDS.join(', ')}; for ${String(b)}, name the models in the file`,
-      },
-    );
-  });
 }
