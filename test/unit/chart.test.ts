@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import {
   podSpecOf,
@@ -475,6 +476,30 @@ describe.skipIf(!enabled)(title, { timeout: 60_000 }, () => {
       );
       expect(notes).toContain('downloads org/repo into /models, the claim aikit-models');
     });
+  });
+});
+
+// Needs no renderer: values.schema.json, which Helm applies to the values before rendering.
+describe('charts/aikit/values.schema.json', () => {
+  const schema = JSON.parse(readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ strict: false }).compile(schema);
+  const values = parseAllDocuments(
+    readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'),
+  )[0]!.toJS() as Record<string, unknown>;
+  const withRunner = (runner: Record<string, unknown>) => ({
+    ...values,
+    runner: { ...(values['runner'] as object), ...runner },
+  });
+
+  it('accepts the default values and a runner with a model', () => {
+    expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(withRunner({ enabled: true, model: 'org/repo:Q4_K_M' }))).toBe(true);
+  });
+
+  it('refuses a runner without a model, a bad cache size and an unknown runner key', () => {
+    expect(validate(withRunner({ enabled: true }))).toBe(false);
+    expect(validate(withRunner({ cache: { size: 'lots' } }))).toBe(false);
+    expect(validate(withRunner({ modle: 'org/repo' }))).toBe(false);
   });
 });
 
