@@ -56,7 +56,10 @@ afterAll(async () => {
 });
 
 /** Starts the runner on the host network, asks it one chat question, and stops it; times it. */
-async function startAndAsk(): Promise<{ ms: number; content: unknown; logs: string }> {
+async function startAndAsk(
+  modelArgs: string[] = ['-hf', REPO],
+  model = REPO,
+): Promise<{ ms: number; content: unknown; logs: string; port: number }> {
   const port = await freePort();
   const started = Date.now();
   const id = await docker([
@@ -69,8 +72,7 @@ async function startAndAsk(): Promise<{ ms: number; content: unknown; logs: stri
     '-v',
     `${VOLUME}:/models`,
     TAG,
-    '-hf',
-    REPO,
+    ...modelArgs,
     '--host',
     '127.0.0.1',
     '--port',
@@ -82,7 +84,7 @@ async function startAndAsk(): Promise<{ ms: number; content: unknown; logs: stri
         method: 'POST',
         headers: { 'content-type': 'application/json', connection: 'close' },
         body: JSON.stringify({
-          model: REPO,
+          model,
           messages: [{ role: 'user', content: 'Say hello.' }],
           max_tokens: 8,
         }),
@@ -91,7 +93,14 @@ async function startAndAsk(): Promise<{ ms: number; content: unknown; logs: stri
       if (answer?.ok) {
         const ms = Date.now() - started;
         const body = (await answer.json()) as { choices?: { message?: { content?: unknown } }[] };
-        return { ms, content: body.choices?.[0]?.message?.content, logs: await docker(['logs', id]) };
+        const models =
+          modelArgs.length === 0 ? await (await fetch(`http://127.0.0.1:${port}/v1/models`)).text() : '';
+        return {
+          ms,
+          content: body.choices?.[0]?.message?.content,
+          logs: models + (await docker(['logs', id])),
+          port,
+        };
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -152,6 +161,18 @@ describe('a llama-server runner', () => {
         `second start → first answer ${second.ms} ms (${requests(afterSecond) - requests(afterFirst)} Hub requests, none for the model)`,
     );
     console.log(`[runners] Hub requests: ${JSON.stringify(afterSecond)}`);
+  });
+
+  it('without a model argument serves what the volume holds (router mode), downloading nothing', async () => {
+    const before = hub.counts();
+    const cached = `${REPO}:Q4_K_M`;
+    const r = await startAndAsk([], cached);
+    expect(typeof r.content, r.logs).toBe('string');
+    expect(r.logs).toContain(`"id":"${cached}"`);
+    expect(hub.counts()[`GET ${hub.cdnPath(Q4)}`]).toBe(before[`GET ${hub.cdnPath(Q4)}`]);
+    console.log(
+      `[runners] llama-server runner without arguments: first answer from ${cached} (cache) ${r.ms} ms`,
+    );
   });
 });
 
