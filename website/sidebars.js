@@ -14,7 +14,16 @@ const sidebars = {
       type: 'category',
       label: 'Features',
       collapsed: false,
-      items: ['create-images', 'model-sources', 'fine-tune', 'vision', 'gpu', 'kubernetes', 'security'],
+      items: [
+        'create-images',
+        'model-sources',
+        'runners',
+        'fine-tune',
+        'vision',
+        'gpu',
+        'kubernetes',
+        'security',
+      ],
     },
     {
       type: 'category',

@@ -4,6 +4,7 @@ export { modelDestination, modelFileName, parseModelSource } from './sources.js'
 export type { SourceProblem, SourceResult } from './sources.js';
 export { applyBuildArgs, LANGUAGE_ARGS, modelNameFromArg } from './args.js';
 export { generateInferenceConfig } from './servers/localai.js';
+export { isRunner } from './servers/runner.js';
 export type { LanguageArg } from './args.js';
 export { aikitJsonSchema } from './json-schema.js';
 export {

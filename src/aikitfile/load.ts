@@ -49,6 +49,7 @@ export function loadAikitfile(text: string, filename: string, opts: LoadOptions 
     throw new AikitError('INVALID_AIKITFILE', `${filename} has ${n} problem${n === 1 ? '' : 's'}`, {
       file: filename,
       issues: errors,
+      warnings: r.issues.filter((i) => i.severity === 'warning').sort(byPosition),
     });
   };
 

@@ -43,10 +43,17 @@ export async function checkBuild(
   warn: WarningSink,
 ): Promise<Checked | CheckedFinetune> {
   const { opts } = ctx;
-  const loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), file.filename, {
-    buildArgs: opts.buildArgs,
-    target: opts.target,
-  });
+  let loaded;
+  try {
+    loaded = loadAikitfile(Buffer.from(file.data).toString('utf8'), file.filename, {
+      buildArgs: opts.buildArgs,
+      target: opts.target,
+    });
+  } catch (e) {
+    // A file with errors still has its warnings: `--check` reports every problem at once.
+    if (e instanceof AikitError) await warn([...e.warnings, ...unusedBuildArgs(opts.buildArgs)]);
+    throw e;
+  }
   await warn([...loaded.warnings, ...unusedBuildArgs(opts.buildArgs)]);
   const spec = loaded.spec;
   const locate: Locate = (path) => loaded.locate(path);

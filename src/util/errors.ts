@@ -50,6 +50,8 @@ export interface AikitErrorOptions {
   /** The file the issues refer to, as the user named it. */
   file?: string;
   issues?: readonly Issue[];
+  /** Warnings found along with the issues, for callers that report both (`--check`). */
+  warnings?: readonly Issue[];
 }
 
 /**
@@ -61,6 +63,7 @@ export class AikitError extends Error {
   readonly hint: string | undefined;
   readonly file: string | undefined;
   readonly issues: readonly Issue[];
+  readonly warnings: readonly Issue[];
 
   constructor(code: string, message: string, opts: AikitErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -69,6 +72,7 @@ export class AikitError extends Error {
     this.hint = opts.hint;
     this.file = opts.file;
     this.issues = opts.issues ?? [];
+    this.warnings = opts.warnings ?? [];
   }
 }
 

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import {
   podSpecOf,
@@ -398,6 +399,107 @@ describe.skipIf(!enabled)(title, { timeout: 60_000 }, () => {
       expect(notes).toContain('kubectl --namespace ai port-forward service/aikit 8080:8080');
       expect(notes).toContain('/v1/chat/completions');
     });
+  });
+
+  describe('a runner image (runner.enabled)', () => {
+    const runner = (...set: string[]) =>
+      render('--set', 'runner.enabled=true', ...set.flatMap((s) => ['--set', s]));
+
+    it('gives a llama-server runner its model with -hf, a URL with -mu, then the args', async () => {
+      const extra = valuesFile('runner-args.yaml', 'args: ["--ctx-size", "512"]\n');
+      const objs = render(
+        extra,
+        ...['runner.enabled=true', 'server=llama-server', 'runner.model=org/repo:Q4_K_M'].flatMap((s) => [
+          '--set',
+          s,
+        ]),
+      );
+      await expectValid(objs);
+      const c = server(deployment(objs).pod) as Container & { args?: string[] };
+      expect(c.args).toEqual(['-hf', 'org/repo:Q4_K_M', '--ctx-size', '512']);
+      const url = 'https://example.com/m/tiny.gguf';
+      const byUrl = server(
+        deployment(runner('server=llama-server', `runner.model=${url}`)).pod,
+      ) as Container & {
+        args?: string[];
+      };
+      expect(byUrl.args).toEqual(['-mu', url]);
+    });
+
+    it('gives a LocalAI runner the model as its first argument', () => {
+      const c = server(deployment(runner('runner.model=org/repo')).pod) as Container & { args?: string[] };
+      expect(c.args).toEqual(['org/repo']);
+    });
+
+    it('keeps the downloads on a claim at /models with the size and StorageClass asked for', async () => {
+      const objs = runner(
+        'runner.model=org/repo',
+        'runner.cache.size=5Gi',
+        'runner.cache.storageClassName=fast',
+        'persistence.enabled=true',
+      );
+      await expectValid(objs);
+      const claims = find(objs, 'PersistentVolumeClaim');
+      expect(claims.map((o) => (o.metadata as { name: string }).name)).toEqual(['aikit-models']);
+      expect(claims[0]!['spec']).toEqual({
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'fast',
+        resources: { requests: { storage: '5Gi' } },
+      });
+      const { spec, pod } = deployment(objs);
+      expect(spec.strategy).toEqual({ type: 'Recreate' });
+      const c = server(pod);
+      const mount = c.volumeMounts?.find((m) => m.mountPath === '/models');
+      expect(pod.volumes?.find((v) => v.name === mount?.name)).toMatchObject({
+        persistentVolumeClaim: { claimName: 'aikit-models' },
+      });
+      expect(c.volumeMounts?.some((m) => m.mountPath === '/models/.cache')).toBe(false);
+      // The runner image points its caches into /models itself.
+      expect(envOf(c, 'HF_HOME')).toBeUndefined();
+      expect(envOf(c, 'LLAMA_CACHE')).toBeUndefined();
+    });
+
+    it('mounts an existing claim without creating one', () => {
+      const objs = runner('runner.model=org/repo', 'runner.cache.existingClaim=shared-models');
+      expect(find(objs, 'PersistentVolumeClaim')).toEqual([]);
+      expect(deployment(objs).pod.volumes?.find((v) => v.name === 'cache')).toMatchObject({
+        persistentVolumeClaim: { claimName: 'shared-models' },
+      });
+    });
+
+    it('refuses a runner without a model, and says what it downloads in NOTES', () => {
+      expect(renderError('--set', 'runner.enabled=true')).toContain('runner.model is required');
+      const notes = execFileSync(
+        'bash',
+        [renderSh, '--notes', '--set', 'runner.enabled=true', '--set', 'runner.model=org/repo'],
+        { cwd: root, encoding: 'utf8' },
+      );
+      expect(notes).toContain('downloads org/repo into /models, the claim aikit-models');
+    });
+  });
+});
+
+// Needs no renderer: values.schema.json, which Helm applies to the values before rendering.
+describe('charts/aikit/values.schema.json', () => {
+  const schema = JSON.parse(readFileSync(path.join(chartDir, 'values.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ strict: false }).compile(schema);
+  const values = parseAllDocuments(
+    readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'),
+  )[0]!.toJS() as Record<string, unknown>;
+  const withRunner = (runner: Record<string, unknown>) => ({
+    ...values,
+    runner: { ...(values['runner'] as object), ...runner },
+  });
+
+  it('accepts the default values and a runner with a model', () => {
+    expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(withRunner({ enabled: true, model: 'org/repo:Q4_K_M' }))).toBe(true);
+  });
+
+  it('refuses a runner without a model, a bad cache size and an unknown runner key', () => {
+    expect(validate(withRunner({ enabled: true }))).toBe(false);
+    expect(validate(withRunner({ cache: { size: 'lots' } }))).toBe(false);
+    expect(validate(withRunner({ modle: 'org/repo' }))).toBe(false);
   });
 });
 

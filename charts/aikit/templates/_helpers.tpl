@@ -114,3 +114,26 @@ The claim mounted at persistence.mountPath, or "" for an emptyDir.
 {{- default (printf "%s-cache" (include "aikit.fullname" .)) .Values.persistence.existingClaim }}
 {{- end }}
 {{- end }}
+
+{{/*
+The claim of a runner's /models, or "" when the chart runs no runner.
+*/}}
+{{- define "aikit.runnerClaim" -}}
+{{- if .Values.runner.enabled }}
+{{- default (printf "%s-models" (include "aikit.fullname" .)) .Values.runner.cache.existingClaim }}
+{{- end }}
+{{- end }}
+
+{{/*
+A runner's arguments: the model the way its server takes it, then the values' args.
+LocalAI runners take the model as their first argument (/usr/local/bin/aikit-runner);
+llama-server takes a Hub repository with -hf and a URL with -mu.
+*/}}
+{{- define "aikit.runnerArgs" -}}
+{{- $model := required "runner.model is required when runner.enabled is true" .Values.runner.model }}
+{{- $args := list $model }}
+{{- if eq (include "aikit.server" .) "llama-server" }}
+{{- $args = list (ternary "-mu" "-hf" (or (hasPrefix "http://" $model) (hasPrefix "https://" $model))) $model }}
+{{- end }}
+{{- toYaml (concat $args (.Values.args | default list)) }}
+{{- end }}

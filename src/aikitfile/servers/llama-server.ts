@@ -35,8 +35,8 @@ function checkLlamaServer(
   sources: ReadonlyMap<number, ModelSource>,
 ): void {
   checkLocalAIParts(data, ctx.reporter);
+  // Without models the image is a runner (runner.ts): the model comes at start-up.
   if (ctx.modelsFromBuildArg) return;
-  checkHasModels(data, ctx.reporter);
   const models = asArray(data['models']);
   // Files the image gets besides the models, with their owners.
   const written = new Map<string, string>();
@@ -74,15 +74,6 @@ function checkLocalAIParts(data: Record<string, unknown>, r: Reporter): void {
         hint: `put context_size, stopwords and gpu_layers in the model fields contextSize, stop and gpuLayers, and a chat template in chatTemplate; or ${OTHER_SERVER}`,
       },
     );
-  }
-}
-
-function checkHasModels(data: Record<string, unknown>, r: Reporter): void {
-  const hint = 'add a models: entry with a GGUF file, or pass --build-arg model=<source>';
-  if (Array.isArray(data['models']) && data['models'].length === 0) {
-    r.error('NO_MODELS', ['models'], 'a llama-server image needs at least one model', { hint });
-  } else if (!('models' in data)) {
-    r.error('NO_MODELS', ['server'], 'a llama-server image needs at least one model', { hint });
   }
 }
 

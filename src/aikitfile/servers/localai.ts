@@ -5,6 +5,7 @@ import { LLAMA_SERVER_MODEL_FIELDS } from '../schema.js';
 import { modelDestination } from '../sources.js';
 import type { ModelSource } from '../types.js';
 import { asArray, SHELL_ESCAPE_HINT, type RuleContext, type ServerRules } from './rules.js';
+import { checkLocalAIRunner, isRunnerData } from './runner.js';
 
 // `server: localai` (the default): LocalAI reads its config YAML and the prompt templates, and
 // knows a model by its name, by its file under /models and by the names in the config.
@@ -32,6 +33,7 @@ export const localaiRules: ServerRules = {
   check(data, ctx, sources) {
     checkLlamaServerFields(data, ctx);
     if (!ctx.modelsFromBuildArg) checkConfig(data, ctx, sources);
+    if (!ctx.modelsFromBuildArg && isRunnerData(data)) checkLocalAIRunner(data, ctx);
   },
   loadableNames(data, sources) {
     const known = new Set<string>();

@@ -9,6 +9,8 @@ export interface RuleContext {
   findInValue(path: KeyPath, re: RegExp): SourceRange | undefined;
   /** The models and config came from --build-arg model: their rules were checked there. */
   modelsFromBuildArg?: boolean;
+  /** Where the effective runtime came from when not from the file, for messages. */
+  runtimeOrigin?: string | undefined;
 }
 
 /** The rules one server adds to an inference aikitfile: the fields it reads and the names it knows. */

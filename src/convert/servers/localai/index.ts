@@ -3,6 +3,7 @@ import type { Layer } from '../../layers.js';
 import type { Server } from '../server.js';
 import { templateAndConfigFiles } from './files.js';
 import { planLocalAI, type LocalAIPlan } from './plan.js';
+import { runnerParts } from './runner.js';
 import { runtimeImages, runtimeParts } from './runtime.js';
 
 // `server: localai` (the default): the LocalAI binary and its backends on a base from the
@@ -16,6 +17,7 @@ export const localai: Server<LocalAIPlan> = {
   },
   parts(spec, plan, opts) {
     const runtime = runtimeParts(plan, opts);
+    if (plan.runner) return runnerParts(spec, plan, opts, runtime);
     const small = templateAndConfigFiles(spec);
     const layers: Layer[] = [
       ...runtime.layers,

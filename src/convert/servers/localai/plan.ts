@@ -1,5 +1,5 @@
 import type { Platform } from '../../../llb/index.js';
-import type { Backend, InferenceSpec } from '../../../aikitfile/index.js';
+import { isRunner, type Backend, type InferenceSpec } from '../../../aikitfile/index.js';
 import { BACKEND_IMAGES, LOCALAI_STACKS, type LocalAIStack, type LocalAIVersion } from '../../catalog.js';
 import { planTarget, type PlanOptions, type TargetPlan } from '../../matrix.js';
 
@@ -11,6 +11,8 @@ export interface LocalAIPlan extends TargetPlan {
   stack: LocalAIStack;
   /** The LocalAI release of the first backend image (decisions.md#d13). */
   localai: LocalAIVersion;
+  /** No models: the image fetches the one it is given at start-up (runner.ts). */
+  runner: boolean;
 }
 
 /** Checks the matrix for one platform and picks the catalog's images; throws a located AikitError. */
@@ -20,5 +22,11 @@ export function planLocalAI(spec: InferenceSpec, platform: Platform, opts: PlanO
   const backend = target.backend!;
   const stack = LOCALAI_STACKS.find((s) => s.runtime === target.runtime && s.backend === backend);
   if (!stack) throw new Error(`the catalog has no LocalAI images for runtime ${target.runtime} × ${backend}`);
-  return { ...target, backend, stack, localai: BACKEND_IMAGES[stack.images[0]!].localai };
+  return {
+    ...target,
+    backend,
+    stack,
+    localai: BACKEND_IMAGES[stack.images[0]!].localai,
+    runner: isRunner(spec),
+  };
 }

@@ -57,8 +57,11 @@ export function runtimeImages(plan: LocalAIPlan, artifacts: Artifacts): RuntimeI
   const cudaFromBase = plan.runtime === 'cuda' && cudaLibrariesFromBase(plan, artifacts);
   const vllm = plan.stack.toolchain === 'vllm';
   const vllmBase = vllm && artifacts.vllmBaseImage ? artifacts.vllmBaseImage : undefined;
+  // A runner installs its downloader with apt, which the distroless bases lack (the reference
+  // builds every runner on Ubuntu).
+  const base = plan.runner ? runnerBase(cudaFromBase) : cudaFromBase ? 'cuda' : plan.stack.base;
   return {
-    baseRef: vllmBase ?? baseImageRef(artifacts, cudaFromBase ? 'cuda' : plan.stack.base),
+    baseRef: vllmBase ?? baseImageRef(artifacts, base),
     toolchain: vllm && !vllmBase,
     cudaFromBase,
     backends: plan.stack.images.map((id) => ({ id, ref: backendImageRef(artifacts, id) })),
@@ -71,6 +74,7 @@ export function runtimeParts(plan: LocalAIPlan, opts: PartsOptions): RuntimePart
   const images = runtimeImages(plan, artifacts);
   let base = imageSource(images.baseRef, `${tag} base image ${images.baseRef}`, opts);
   if (images.toolchain) base = withVllmToolchain(base, tag);
+  if (plan.runner && plan.backend === 'llama-cpp') base = withRunnerDownloader(base, tag);
 
   const url = localaiUrlFor(artifacts, plan.arch, plan.localai);
   const sha256 = localaiSha256For(artifacts, plan.arch, plan.localai);
@@ -217,3 +221,45 @@ function withVllmToolchain(base: State, tag: string): State {
     })
     .root();
 }
+
+/** The base of a LocalAI runner: Ubuntu, whose apt installs the downloader. */
+function runnerBase(cudaFromBase: boolean): 'python' {
+  if (cudaFromBase) {
+    throw new AikitError(
+      'CUDA_LIBRARIES_CONFLICT',
+      'AIKIT_CUDA_LIBRARIES=base does not apply to a runner image, which is built on Ubuntu',
+      { hint: 'drop the build-arg; the llama-cpp backend brings its CUDA libraries' },
+    );
+  }
+  return 'python';
+}
+
+/**
+ * What a llama-cpp runner downloads with: curl for URLs and the Hub's `hf` CLI for repositories,
+ * the versions the reference installs (diffusers and vllm fetch with their own Python). One
+ * layer on the base, as the vllm toolchain is.
+ */
+function withRunnerDownloader(base: State, tag: string): State {
+  const hf = `huggingface-hub==${RUNNER_DOWNLOADER.huggingfaceHub}`;
+  const pip = `pip install --no-cache-dir --no-compile`;
+  return base
+    .run({
+      args: [
+        '/bin/sh',
+        '-c',
+        `apt-get -o Acquire::Retries=5 -o APT::Update::Error-Mode=any update && ` +
+          `apt-get install --no-install-recommends -y ${RUNNER_DOWNLOADER.packages.join(' ')} && ` +
+          `(${pip} --break-system-packages ${hf} 2>/dev/null || ${pip} ${hf}) && ` +
+          `apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/* /root/.cache/pip`,
+      ],
+      env: ['DEBIAN_FRONTEND=noninteractive'],
+      name: `${tag} install the runner's downloader (curl, hf)`,
+    })
+    .root();
+}
+
+/** The runner's downloader: Ubuntu packages and the Hub CLI's version (the reference's). */
+export const RUNNER_DOWNLOADER = {
+  packages: ['curl', 'ca-certificates', 'python3', 'python3-pip'],
+  huggingfaceHub: '1.26.0',
+} as const;
