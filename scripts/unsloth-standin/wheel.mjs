@@ -6,8 +6,8 @@
 // Usage: node scripts/unsloth-standin/wheel.mjs DIR
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const NAME = 'aikit_unsloth_standin';
 const VERSION = '1.0';
@@ -19,7 +19,7 @@ if (!dir) {
 }
 
 const files = [
-  [`${NAME}/__init__.py`, readFileSync(new URL('trainer.py', import.meta.url))],
+  [`${NAME}/__init__.py`, readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'trainer.py'))],
   [
     `${INFO}/METADATA`,
     `Metadata-Version: 2.1\nName: aikit-unsloth-standin\nVersion: ${VERSION}\nSummary: A stand-in for aikit's Unsloth trainer (tests without a GPU)\n`,
@@ -34,6 +34,18 @@ const record = files
   })
   .join('');
 files.push([`${INFO}/RECORD`, Buffer.from(`${record}${INFO}/RECORD,,\n`)]);
+
+// zlib.crc32 is Node >= 20.15; the table form works on every Node 20.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
 
 // A stored zip: local headers with the data, then the central directory and its end record.
 const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01, the earliest date a zip can hold

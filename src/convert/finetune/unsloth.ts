@@ -98,7 +98,10 @@ export function unslothFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fine
       { dest: LOCK_DIR, source: lock, readonly: true },
       cache('/root/.cache/pip', `pip-py310-cu126-unsloth-${UNSLOTH_VERSION}`),
     ],
-    name: `[aikit] install Unsloth ${UNSLOTH_VERSION} and its pinned dependencies`,
+    name:
+      requirements === UNSLOTH_REQUIREMENTS
+        ? `[aikit] install Unsloth ${UNSLOTH_VERSION} and its pinned dependencies`
+        : `[aikit] install the hash-locked Python packages of ${UNSLOTH_REQUIREMENTS_ARG}`,
   });
 
   const program = scratch().file(mkfile('trainer.py', 0o444, TRAINER_PROGRAM), {
@@ -183,7 +186,7 @@ function gpuAccess(opts: FinetuneOptions, warnings: Issue[]): Pick<RunOptions, '
     severity: 'warning',
     code: 'GPU_NEEDS_INSECURE',
     message: 'this engine has no CDI devices, so the GPU steps run with security mode insecure',
-    hint: "build with --allow security.insecure, on an engine whose default runtime is nvidia and a builder that grants the entitlement: docker buildx create --driver docker-container --buildkitd-flags '--allow-insecure-entitlement security.insecure', or for Docker's own builder \"builder\": {\"entitlements\": {\"security-insecure\": true}} in daemon.json",
+    hint: 'build with --allow security.insecure, on an engine whose default runtime is nvidia and a builder that grants the entitlement: docker buildx create --driver docker-container --buildkitd-flags \'--allow-insecure-entitlement security.insecure\', or for Docker\'s own builder "builder": {"entitlements": {"security-insecure": true}} in daemon.json',
   });
   return { security: 'insecure' };
 }
