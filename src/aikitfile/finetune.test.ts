@@ -59,6 +59,12 @@ describe('fine-tune rules, each located', () => {
     expect(shown(`${L}${ds}config: {llamaCpp: {contextSize: 512}}\n`)).toEqual([]);
   });
 
+  it('says that dpo needs --target unsloth, since llama-finetune trains sft only', () => {
+    const yaml = `${L}objective: {type: dpo}\ndatasets: [{source: "https://h.io/d.json", type: preference, loader: {type: json, checksum: "${SUM}"}}]\n`;
+    const dpo = issuesOf(yaml).find((i) => i.code === 'UNSUPPORTED_FOR_TARGET');
+    expect(dpo?.hint).toMatch(/llama-finetune .*--target unsloth/);
+  });
+
   it('checks the llama-cpp rules for a --target given on the command line', () => {
     expect(shown(`${H}${DS}`, { target: 'llama-cpp' }).map((i) => i[1])).toEqual(['UNSUPPORTED_FOR_TARGET']);
   });

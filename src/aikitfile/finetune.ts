@@ -352,7 +352,7 @@ function checkLlamaCpp(
   }
   if (objectiveType === 'dpo') {
     r.error('UNSUPPORTED_FOR_TARGET', ['objective', 'type'], 'target llama-cpp trains sft only', {
-      hint: 'use target unsloth for dpo',
+      hint: "llama.cpp's llama-finetune has no preference training: build with --target unsloth (an NVIDIA GPU) for dpo",
     });
   }
   if (loss === 'response') {
