@@ -65,8 +65,8 @@ beforeAll(async () => {
   });
 });
 
-const build = (file: string, out: string) =>
-  buildx(env, {
+async function build(file: string, out: string) {
+  const r = await buildx(env, {
     file: join(context, file),
     context,
     platforms: ['linux/amd64'],
@@ -75,6 +75,13 @@ const build = (file: string, out: string) =>
     noCache: true,
     allow: ['security.insecure', 'network.host'],
   });
+  if (r.output.includes('granting entitlement security.insecure is not allowed')) {
+    throw new Error(
+      'the engine does not grant security.insecure: it was started before scripts/engine.sh wrote "builder": {"entitlements": {"security-insecure": true}} into its daemon.json; restart it (scripts/engine.sh down, then up)',
+    );
+  }
+  return r;
+}
 
 function expectReadEverything(r: Report, phase: string) {
   expect(r.standin).toBe('aikit-unsloth-standin');
