@@ -271,24 +271,34 @@ ensure_bridge() {
   ip link set "$BRIDGE" up
 }
 
-write_daemon_config() {
+# The daemon.json an engine starts with.
+daemon_config() {
   # The containerd image store is what lets a multi-platform result be kept
   # (as an OCI index); the classic store rejects more than one platform.
-  local features
+  local features builder=""
   if [[ -n "$SNAPSHOTTER" ]]; then
     features="\"containerd-snapshotter\": $SNAPSHOTTER"
+    # Docker's own builder grants security.insecure only when told to: the
+    # GPU steps of a fine-tune on engines without CDI need it (--allow
+    # security.insecure). Docker 20.10 knows no builder entitlements.
+    builder='
+  "builder": { "entitlements": { "security-insecure": true } },'
   else
     # Docker 20.10 knows no containerd store, but can make BuildKit the
     # default builder for plain `docker build`.
     features='"buildkit": true'
   fi
-  cat >"$DAEMON_JSON" <<EOF
+  cat <<EOF
 {
-  "features": { $features },
+  "features": { $features },$builder
   "bridge": "$BRIDGE",
   "iptables": $IPTABLES
 }
 EOF
+}
+
+write_daemon_config() {
+  daemon_config >"$DAEMON_JSON"
 }
 
 # Starts dockerd from the suite's prefix and waits until it answers.
@@ -422,6 +432,9 @@ cmd_up() {
 
   if is_running; then
     log "reusing the running $ENGINE engine (pid $(daemon_pid))"
+    if [[ "$(daemon_config)" != "$(cat "$DAEMON_JSON" 2>/dev/null)" ]]; then
+      log "NOTE: it runs with an older $DAEMON_JSON; '${ENGINE_PREFIX}$0 down' then 'up' applies the new one"
+    fi
     print_versions >&2
     return 0
   fi

@@ -73,6 +73,8 @@ try {
       '-f',
       join(context, 'finetune.yaml'),
       '--progress=plain',
+      // Train every time, so that the loss is in the log (a cached step prints nothing).
+      '--no-cache',
       '--build-arg',
       `AIKIT_LLAMA_CPP_FULL_IMAGE=${TOOLS_IMAGE}`,
       '--output',
@@ -85,6 +87,8 @@ try {
   console.log(
     `\nfine-tuned in ${seconds(Date.now() - trainAt)}: ${base.length} -> ${tuned.length} bytes, sha256 ${sha256(base).slice(0, 12)} -> ${sha256(tuned).slice(0, 12)} (${sha256(base) === sha256(tuned) ? 'UNCHANGED' : 'changed'})`,
   );
+  // CI runs this demo: a model that training did not change is a failure, not a line to read.
+  if (sha256(base) === sha256(tuned)) throw new Error('fine-tuning left the model unchanged');
 
   step(`serving the result: docker buildx build (server: llama-server) --load -t ${TAG}`);
   await writeFile(
@@ -130,12 +134,14 @@ try {
         model: 'tiny-tuned',
         messages: [{ role: 'user', content: 'What is 7 plus 7?' }],
         max_tokens: 16,
+        // Greedy: training is deterministic, so the answer is too, and CI does not depend on luck.
+        temperature: 0,
       }),
       signal: AbortSignal.timeout(60_000),
     });
     const body = (await res.json()) as { choices?: { message?: { content?: unknown } }[] };
     const content = body.choices?.[0]?.message?.content;
-    if (!res.ok || typeof content !== 'string') {
+    if (!res.ok || typeof content !== 'string' || content.trim() === '') {
       throw new Error(`POST /v1/chat/completions: HTTP ${res.status} ${JSON.stringify(body)}`);
     }
     console.log(`answer: ${oneLine(content)}`);

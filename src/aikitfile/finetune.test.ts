@@ -59,6 +59,28 @@ describe('fine-tune rules, each located', () => {
     expect(shown(`${L}${ds}config: {llamaCpp: {contextSize: 512}}\n`)).toEqual([]);
   });
 
+  it('reads file datasets from the build context for llama-cpp only, unverified by design', () => {
+    const ds = (src: string, extra = '') =>
+      `datasets: [{source: ${src}, type: text, loader: {type: text${extra}}}]\n`;
+    expect(shown(`${L}${ds('data/days.txt')}`)).toEqual([]);
+    expect(shown(`${L}${ds('a/b/c.txt')}`)).toEqual([]);
+    expect(shown(`${L}${ds('data/days.txt', `, checksum: "${SUM}"`)}`).map((i) => i[1])).toEqual([
+      'LOADER_FIELD',
+    ]);
+    for (const bad of ['../x.txt', '/etc/passwd', 'a//b.txt', './x.txt']) {
+      expect(shown(`${L}${ds(JSON.stringify(bad))}`).map((i) => i[1])).not.toEqual([]);
+    }
+    const unsloth = issuesOf(`${H}${ds('data/days.txt')}`).filter((i) => i.severity === 'error');
+    expect(unsloth.map((i) => i.code)).toEqual(['LOADER_SOURCE_MISMATCH']);
+    expect(unsloth[0]!.hint).toContain('target llama-cpp reads build-context files');
+  });
+
+  it('says that dpo needs --target unsloth, since llama-finetune trains sft only', () => {
+    const yaml = `${L}objective: {type: dpo}\ndatasets: [{source: "https://h.io/d.json", type: preference, loader: {type: json, checksum: "${SUM}"}}]\n`;
+    const dpo = issuesOf(yaml).find((i) => i.code === 'UNSUPPORTED_FOR_TARGET');
+    expect(dpo?.hint).toMatch(/llama-finetune .*--target unsloth/);
+  });
+
   it('checks the llama-cpp rules for a --target given on the command line', () => {
     expect(shown(`${H}${DS}`, { target: 'llama-cpp' }).map((i) => i[1])).toEqual(['UNSUPPORTED_FOR_TARGET']);
   });

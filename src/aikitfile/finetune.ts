@@ -32,6 +32,9 @@ export const NO_DATASETS_HINT = 'add one entry: datasets: [{source: org/name, ty
 
 const DATASET_ID_RE = /^[A-Za-z0-9][\w.-]*(?:\/[A-Za-z0-9][\w.-]*)?$/;
 const FILE_LOADERS = ['json', 'csv', 'parquet', 'text'];
+/** A file in the build context: a relative path without empty, `.` or `..` segments. */
+const isContextPath = (s: string) =>
+  !s.includes('://') && !s.startsWith('/') && s.split('/').every((p) => p !== '' && p !== '.' && p !== '..');
 const CHAT_TYPES = ['messages', 'sharegpt'];
 
 type Group = 'full-sequence' | 'completion-only' | 'response-only chat';
@@ -66,10 +69,13 @@ function checkDataset(d: Record<string, unknown>, i: number, r: Reporter, target
   const src = typeof d['source'] === 'string' && d['source'] !== '' ? d['source'] : undefined;
   const scheme = src === undefined ? undefined : /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(src)?.[1];
   const isHttp = scheme !== undefined && /^https?$/i.test(scheme) && URL.canParse(src!);
+  const fileLoader = isRecord(d['loader']) && FILE_LOADERS.includes(d['loader']['type'] as string);
+  // A file loader with a relative path reads the file from the build context (target llama-cpp).
+  const isContext = src !== undefined && fileLoader && isContextPath(src);
   if (src !== undefined) {
     if (src.trim() !== src) {
       r.error('INVALID_DATASET_SOURCE', at('source'), 'dataset source has leading or trailing whitespace');
-    } else if (scheme ? !isHttp : !DATASET_ID_RE.test(src)) {
+    } else if (scheme ? !isHttp : !(isContext || DATASET_ID_RE.test(src))) {
       r.error(
         'INVALID_DATASET_SOURCE',
         at('source'),
@@ -106,12 +112,24 @@ function checkDataset(d: Record<string, unknown>, i: number, r: Reporter, target
         });
       }
     } else if (FILE_LOADERS.includes(loaderType)) {
-      if (src !== undefined && !isHttp) {
+      if (src !== undefined && !isHttp && !(isContext && target === 'llama-cpp')) {
         r.error(
           'LOADER_SOURCE_MISMATCH',
           at('source'),
           `loader ${loaderType} reads an absolute http(s) URL, not ${show(src)}`,
-          { hint: 'write the URL of the file, or use loader type huggingface for a dataset id' },
+          {
+            hint: isContext
+              ? 'target unsloth downloads its datasets in the training step: give the URL of the file (target llama-cpp reads build-context files)'
+              : 'write the URL of the file, or use loader type huggingface for a dataset id',
+          },
+        );
+      }
+      if (isContext && target === 'llama-cpp' && loader['checksum'] !== undefined) {
+        r.error(
+          'LOADER_FIELD',
+          at('loader', 'checksum'),
+          'checksum is for downloads; a build-context file is read as it is',
+          { hint: 'remove checksum' },
         );
       }
       for (const key of ['subset', 'revision']) {
@@ -119,7 +137,7 @@ function checkDataset(d: Record<string, unknown>, i: number, r: Reporter, target
           r.error('LOADER_FIELD', at('loader', key), `${key} is supported only for loader huggingface`);
         }
       }
-      if (loader['checksum'] === undefined) {
+      if (loader['checksum'] === undefined && !isContext) {
         r.warn(
           'UNVERIFIED_DOWNLOAD',
           at('loader'),
@@ -150,7 +168,7 @@ function checkDataset(d: Record<string, unknown>, i: number, r: Reporter, target
       at('source'),
       'target llama-cpp reads datasets from http(s) files only',
       {
-        hint: 'give the URL of a JSON, JSON Lines, CSV or text file (for a Hub dataset its resolve URL) with loader type json, csv or text',
+        hint: 'give the URL of a JSON, JSON Lines, CSV or text file (for a Hub dataset its resolve URL), or its path in the build context, with loader type json, csv or text',
       },
     );
   }
@@ -352,7 +370,7 @@ function checkLlamaCpp(
   }
   if (objectiveType === 'dpo') {
     r.error('UNSUPPORTED_FOR_TARGET', ['objective', 'type'], 'target llama-cpp trains sft only', {
-      hint: 'use target unsloth for dpo',
+      hint: "llama.cpp's llama-finetune has no preference training: build with --target unsloth (an NVIDIA GPU) for dpo",
     });
   }
   if (loss === 'response') {

@@ -6,9 +6,10 @@ import { chatJsonl, textLines } from '../fixtures/finetune-data.js';
 import { writeTinyLlamaGguf } from '../fixtures/gguf.js';
 import { buildx, makeContext, run, serveFixture } from './harness.js';
 
-// Fine-tuning on CPU end to end: the tiny random-weight GGUF and two datasets served on loopback,
-// target llama-cpp, built on the real engine with llama.cpp's tools from Debian standing in for
-// llama.cpp's full image (AIKIT_LLAMA_CPP_FULL_IMAGE), the model written with --output type=local.
+// Fine-tuning on CPU end to end: the tiny random-weight GGUF and a dataset served on loopback and
+// a second dataset in the build context, target llama-cpp, built on the real engine with llama.cpp's
+// tools from Debian standing in for llama.cpp's full image (AIKIT_LLAMA_CPP_FULL_IMAGE), the model
+// written with --output type=local.
 
 const fixtureUrl = inject('fixtureUrl');
 const env = { ...process.env, ...inject('engine') };
@@ -27,8 +28,8 @@ beforeAll(async () => {
   const text = textLines();
   const baseUrl = await serveFixture(fixtureUrl, `/ft/${runId}/tiny.gguf`, base);
   const chatUrl = await serveFixture(fixtureUrl, `/ft/${runId}/chat.jsonl`, chat);
-  const textUrl = await serveFixture(fixtureUrl, `/ft/${runId}/days.txt`, text);
   context = await makeContext({
+    'data/days.txt': text,
     'aikitfile.yaml': `#syntax=aikit:test
 apiVersion: v1alpha1
 target: llama-cpp
@@ -37,9 +38,9 @@ datasets:
   - source: ${chatUrl}
     type: messages
     loader: {type: json, checksum: "sha256:${sha256(chat)}"}
-  - source: ${textUrl}
+  - source: data/days.txt
     type: text
-    loader: {type: text, checksum: "sha256:${sha256(text)}"}
+    loader: {type: text}
 config:
   llamaCpp:
     epochs: 1

@@ -63,6 +63,33 @@ describe('target llama-cpp', () => {
     expect(plan.model).toBe('/model/tiny.gguf');
   });
 
+  it('reads datasets from the build context: only the named files, mounted read-only', () => {
+    const yaml = FILE().replace(
+      '  - {source: "https://h.io/e.txt?sig=secret", type: text, loader: {type: text}}\n',
+      '  - {source: data/days.txt, type: text, loader: {type: text}}\n  - {source: data/more/chat.jsonl, type: messages, loader: {type: json}}\n',
+    );
+    const result = convertFinetune(specOf(yaml), { platform, sessionId: 's1', contextLocal: 'ctx' });
+    const { sources, execs, names } = decodedOps(marshal(result.state, { platform }));
+    const locals = sources.filter((s) => s.identifier.startsWith('local://'));
+    expect(
+      locals.map((s) => [s.identifier, s.attrs?.['local.followpaths'], s.attrs?.['local.session']]),
+    ).toEqual([['local://ctx', '["data/days.txt","data/more/chat.jsonl"]', 's1']]);
+    expect(names).toContain('[aikit] load datasets from the build context');
+    const plan = JSON.parse(execs[0]!.meta.args[2]!) as { datasets: { path: string }[] };
+    expect(plan.datasets.map((d) => d.path)).toEqual([
+      '/data/0/dataset.json',
+      '/data/1/data/days.txt',
+      '/data/2/data/more/chat.jsonl',
+    ]);
+    expect(
+      execs[0]!.mounts.filter((m) => m.dest.startsWith('/data/')).map((m) => [m.dest, m.readonly]),
+    ).toEqual([
+      ['/data/0', true],
+      ['/data/1', true],
+      ['/data/2', true],
+    ]);
+  });
+
   it('quantizes when asked, and passes the training settings', () => {
     const { execs, result } = ops(
       FILE(

@@ -1,6 +1,7 @@
 import {
   http,
   image,
+  local,
   mkfile,
   scratch,
   type RunMount,
@@ -65,7 +66,8 @@ export function llamaCppFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fin
   const base = baseModel(spec, opts);
   const modelMount: RunMount = { dest: MODEL_DIR, source: base.state, readonly: true };
   const modelPath = `${MODEL_DIR}${base.path}`;
-  const datasets = spec.datasets.map((d, i) => datasetFile(d, i, at(['datasets', i])));
+  const context = contextFiles(spec, opts);
+  const datasets = spec.datasets.map((d, i) => datasetFile(d, i, at(['datasets', i]), context));
 
   const program = scratch().file(mkfile('prepare.py', 0o444, PREPARE_PROGRAM), {
     name: '[aikit] write the training-text program',
@@ -169,11 +171,30 @@ function baseModel(spec: FinetuneSpec, opts: FinetuneOptions): { state: State; p
   return { state: files[0]!.source, path: files[0]!.srcPath };
 }
 
+const isHttp = (source: string) => /^https?:\/\//i.test(source);
+
+/** The datasets in the build context (paths, never URLs) as one local source, or undefined. */
+function contextFiles(spec: FinetuneSpec, opts: FinetuneOptions): State | undefined {
+  const paths = spec.datasets.filter((d) => !isHttp(d.source)).map((d) => d.source);
+  if (paths.length === 0) return undefined;
+  const name = opts.contextLocal ?? 'context';
+  return local(name, {
+    ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+    sharedKeyHint: name,
+    // Only the files the aikitfile names cross the wire, not the whole context (decisions.md#d5).
+    followPaths: [...new Set(paths)].sort(),
+    name: '[aikit] load datasets from the build context',
+  });
+}
+
 function datasetFile(
   d: Dataset,
   i: number,
   location: SourceLocation | undefined,
+  context: State | undefined,
 ): { state: State; file: string } {
+  // The language allows a path only with a file loader and target llama-cpp (aikitfile/finetune.ts).
+  if (!isHttp(d.source) && context) return { state: context, file: d.source };
   const file = `dataset.${EXTENSIONS[d.loader?.type ?? 'json'] ?? 'data'}`;
   const state = http(d.source, {
     filename: file,

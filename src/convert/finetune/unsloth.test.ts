@@ -3,6 +3,7 @@ import { marshal, parsePlatform } from '../../llb/index.js';
 import { decodedOps, type DecodedExec, type DecodedFile } from '../../../test/unit/decoded-ops.js';
 import { loadAikitfile, type FinetuneSpec } from '../../aikitfile/index.js';
 import { convertFinetune, UNSLOTH_BASE_IMAGE, UNSLOTH_CDI_DEVICE_ARG } from './index.js';
+import { UNSLOTH_NETWORK_ARG, UNSLOTH_REQUIREMENTS_ARG, UNSLOTH_TRAINER_ARG } from './args.js';
 import { UNSLOTH_REQUIREMENTS } from './unsloth-requirements.js';
 
 const platform = parsePlatform('linux/amd64');
@@ -108,5 +109,42 @@ describe('target unsloth', () => {
       dest: '/lora/',
       dirCopyContents: true,
     });
+  });
+
+  it('takes a stand-in requirements list, trainer and network, and changes nothing else', () => {
+    const lock = '--no-index\n--find-links /opt/wheels\nstandin==1.0 --hash=sha256:' + 'a'.repeat(64);
+    const a = graph(H, { cdiDevices: false });
+    const b = graph(H, {
+      cdiDevices: false,
+      buildArgs: {
+        [UNSLOTH_REQUIREMENTS_ARG]: lock,
+        [UNSLOTH_TRAINER_ARG]: '/opt/aikit-venv/bin/standin',
+        [UNSLOTH_NETWORK_ARG]: 'host',
+      },
+    });
+    const mkfiles = (g: ReturnType<typeof graph>) => g.files.map((f) => f.actions[0]!.mkfile?.data);
+    expect(mkfiles(b)).toContain(`${lock}\n`);
+    expect(mkfiles(a)).toContain(UNSLOTH_REQUIREMENTS);
+    // The pip step still installs with --require-hashes, from the list of the build-arg.
+    expect(b.execs[1]!.meta.args).toEqual(a.execs[1]!.meta.args);
+    expect(b.gpu.map((e) => e.meta.args.at(-1))).toEqual([
+      'ldconfig && nvidia-smi && /opt/aikit-venv/bin/standin train',
+      'ldconfig && nvidia-smi && /opt/aikit-venv/bin/standin export',
+    ]);
+    for (const e of b.gpu) {
+      expect(e.network).toBe('HOST');
+      expect(e.security).toBe('INSECURE');
+      expect(cacheIds(e)).toEqual(cacheIds(a.gpu[b.gpu.indexOf(e)]!));
+    }
+    expect(a.gpu.every((e) => e.network === undefined)).toBe(true);
+    expect(b.execs[0]!.meta.args).toEqual(a.execs[0]!.meta.args);
+    // The OS packages step does not depend on the build-args, so it stays cached.
+    expect(b.digests.slice(0, 2)).toEqual(a.digests.slice(0, 2));
+  });
+
+  it('rejects a network it does not know', () => {
+    expect(() => graph(H, { buildArgs: { [UNSLOTH_NETWORK_ARG]: 'bridge' } })).toThrow(
+      /AIKIT_UNSLOTH_NETWORK must be sandbox or host, got "bridge"/,
+    );
   });
 });

@@ -1,11 +1,14 @@
 import { copy, image, mkfile, scratch, type RunMount, type RunOptions, type State } from '../../llb/index.js';
 import type { FinetuneSpec } from '../../aikitfile/index.js';
-import type { Issue } from '../../util/errors.js';
+import { AikitError, type Issue } from '../../util/errors.js';
 import {
   DEFAULT_CDI_DEVICE,
   UNSLOTH_BASE_IMAGE,
   UNSLOTH_BASE_IMAGE_ARG,
   UNSLOTH_CDI_DEVICE_ARG,
+  UNSLOTH_NETWORK_ARG,
+  UNSLOTH_REQUIREMENTS_ARG,
+  UNSLOTH_TRAINER_ARG,
 } from './args.js';
 import type { FinetuneOptions, FinetuneResult } from './options.js';
 import { UNSLOTH_REQUIREMENTS, UNSLOTH_VERSION } from './unsloth-requirements.js';
@@ -27,6 +30,10 @@ import {
 // nothing extra. On older engines the steps run with security mode insecure, the reference's
 // earlier route: the engine's default runtime must be nvidia, and the build needs
 // `--allow security.insecure` (and a builder started with that entitlement).
+//
+// Without a GPU the graph still runs with AIKIT_UNSLOTH_REQUIREMENTS (a hash-locked list of
+// one's own), AIKIT_UNSLOTH_TRAINER (a stand-in for the trainer) and AIKIT_UNSLOTH_BASE_IMAGE;
+// absent, they leave the graph exactly as it is for a GPU.
 
 const VENV = '/opt/aikit-venv';
 const LOCK_DIR = '/aikit-lock';
@@ -79,7 +86,8 @@ export function unslothFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fine
     ],
     name: '[aikit] install the OS packages of the Unsloth steps',
   });
-  const lock = scratch().file(mkfile('requirements.txt', 0o444, UNSLOTH_REQUIREMENTS), {
+  const requirements = opts.buildArgs?.[UNSLOTH_REQUIREMENTS_ARG] || UNSLOTH_REQUIREMENTS;
+  const lock = scratch().file(mkfile('requirements.txt', 0o444, withNewline(requirements)), {
     name: '[aikit] write the hash-locked Python requirements',
   });
   state = run({
@@ -90,7 +98,10 @@ export function unslothFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fine
       { dest: LOCK_DIR, source: lock, readonly: true },
       cache('/root/.cache/pip', `pip-py310-cu126-unsloth-${UNSLOTH_VERSION}`),
     ],
-    name: `[aikit] install Unsloth ${UNSLOTH_VERSION} and its pinned dependencies`,
+    name:
+      requirements === UNSLOTH_REQUIREMENTS
+        ? `[aikit] install Unsloth ${UNSLOTH_VERSION} and its pinned dependencies`
+        : `[aikit] install the hash-locked Python packages of ${UNSLOTH_REQUIREMENTS_ARG}`,
   });
 
   const program = scratch().file(mkfile('trainer.py', 0o444, TRAINER_PROGRAM), {
@@ -107,9 +118,11 @@ export function unslothFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fine
     name: '[aikit] write the training plan',
   });
   const gpu = gpuAccess(opts, warnings);
+  const trainer = opts.buildArgs?.[UNSLOTH_TRAINER_ARG] || `${VENV}/bin/python ${TRAINER_SCRIPT}`;
+  const network = unslothNetwork(opts.buildArgs?.[UNSLOTH_NETWORK_ARG]);
   const phase = (name: 'train' | 'export', extra: RunMount[], title: string, location: object) =>
     run({
-      args: sh(`ldconfig && nvidia-smi && ${VENV}/bin/python ${TRAINER_SCRIPT} ${name}`),
+      args: sh(`ldconfig && nvidia-smi && ${trainer} ${name}`),
       mounts: [
         { dest: TRAINER_DIR, source: program, readonly: true },
         { dest: CONFIG_DIR, source: config, readonly: true },
@@ -117,6 +130,7 @@ export function unslothFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fine
         ...extra,
       ],
       ...gpu,
+      ...(network === 'host' ? { network } : {}),
       name: title,
       ...location,
     });
@@ -151,6 +165,19 @@ export function unslothFinetune(spec: FinetuneSpec, opts: FinetuneOptions): Fine
   return { state: result, file, warnings };
 }
 
+const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+/** Reads AIKIT_UNSLOTH_NETWORK, failing on a value it does not know. */
+function unslothNetwork(value: string | undefined): 'sandbox' | 'host' {
+  const v = value || 'sandbox';
+  if (v === 'sandbox' || v === 'host') return v;
+  throw new AikitError(
+    'BAD_BUILD_ARG',
+    `${UNSLOTH_NETWORK_ARG} must be sandbox or host, got ${JSON.stringify(v)}`,
+    { hint: 'host (for datasets on a loopback server) needs --allow network.host' },
+  );
+}
+
 function gpuAccess(opts: FinetuneOptions, warnings: Issue[]): Pick<RunOptions, 'cdiDevices' | 'security'> {
   if (opts.cdiDevices !== false) {
     return { cdiDevices: [{ name: opts.buildArgs?.[UNSLOTH_CDI_DEVICE_ARG] || DEFAULT_CDI_DEVICE }] };
@@ -159,7 +186,7 @@ function gpuAccess(opts: FinetuneOptions, warnings: Issue[]): Pick<RunOptions, '
     severity: 'warning',
     code: 'GPU_NEEDS_INSECURE',
     message: 'this engine has no CDI devices, so the GPU steps run with security mode insecure',
-    hint: "start the builder with --buildkitd-flags '--allow-insecure-entitlement security.insecure' on an engine whose default runtime is nvidia, and build with --allow security.insecure",
+    hint: 'build with --allow security.insecure, on an engine whose default runtime is nvidia and a builder that grants the entitlement: docker buildx create --driver docker-container --buildkitd-flags \'--allow-insecure-entitlement security.insecure\', or for Docker\'s own builder "builder": {"entitlements": {"security-insecure": true}} in daemon.json',
   });
   return { security: 'insecure' };
 }
