@@ -2,6 +2,7 @@ import type http2 from 'node:http2';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { Definition, Platform } from '../llb/index.js';
+import { log } from '../util/log.js';
 import { bundledProtoRoot, protoDir } from '../util/proto-dir.js';
 
 const GATEWAY_PROTO = 'github.com/moby/buildkit/frontend/gateway/pb/gateway.proto';
@@ -209,7 +210,10 @@ export class BridgeClient {
     const reqType = m.resolvedRequestType!;
     const resType = m.resolvedResponseType!;
     const body = reqType.encode(reqType.fromObject(req)).finish();
+    const t0 = performance.now();
     const answer = await unary(this.session, method, body, timeoutMs);
+    // One line per round trip: how the bench counts and times them (scripts/bench/cached.ts).
+    log.debug({ method, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'gateway call');
     return resType.toObject(resType.decode(answer), TO_OBJECT) as T;
   }
 
