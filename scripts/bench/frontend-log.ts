@@ -63,7 +63,11 @@ export async function withFrontendLog(
       continue;
     }
     const num = (k: string) => (typeof j[k] === 'number' ? (j[k] as number) : undefined);
-    if (j['msg'] === 'gateway call' && j['method'] === 'Ping') runs.push({ calls: [] });
+    // A run starts at its Ping call (or, from a frontend that does not log its calls, its answer).
+    const open = runs[runs.length - 1];
+    const pingCall = j['msg'] === 'gateway call' && j['method'] === 'Ping';
+    if (pingCall || (j['msg'] === 'ping answered' && (!open || open.ping !== undefined)))
+      runs.push({ calls: [] });
     const r = runs[runs.length - 1];
     if (!r) continue;
     if (j['msg'] === 'ping answered') [r.ping, r.pingMs] = [num('sinceStart'), num('ms')];
