@@ -27,6 +27,8 @@ export interface StartOptions {
   /** The aikitfile to build, given the `#syntax` image to name (a tiny, fully cached build). */
   aikitfile: (syntax: string) => string;
   buildArgs: Record<string, string>;
+  /** Build once first, unmeasured (the first build also unpacks the image); default true. */
+  warmup?: boolean;
 }
 
 /** Cold start of `frontend` in `runs` real builds (its debug twin is built first). */
@@ -46,12 +48,13 @@ export async function frontendStartup(frontend: string, o: StartOptions): Promis
   for (const [k, v] of Object.entries(o.buildArgs)) args.push('--build-arg', `${k}=${v}`);
   args.push(dir);
   const out: StartFigures = { frontend, ping: [], pingRtt: [], buildLoaded: [], calls: [] };
-  for (let i = 0; i <= o.runs; i++) {
+  const skip = o.warmup === false ? 0 : 1;
+  for (let i = 1 - skip; i <= o.runs; i++) {
     const runs: FrontendRun[] = await withFrontendLog(async () => {
       const r = await run('docker', args, { env: o.env });
       if (r.code !== 0) throw new Error(`build with ${syntax} failed:\n${r.output.slice(-3000)}`);
     });
-    if (i === 0) continue; // the first build also unpacks the image: a warm-up
+    if (i === 0) continue;
     for (const r of runs.slice(0, 1)) {
       out.ping.push(r.ping!);
       if (r.pingMs !== undefined) out.pingRtt.push(r.pingMs);
