@@ -2,7 +2,8 @@
 // from the frontend's own debug lines in the daemon log; plus the same against an in-process
 // bridge with no engine, for quick iterations on the bundle (`localStartup`).
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeBridge } from '../../test/unit/fake-bridge.js';
 import { run } from '../../test/e2e/harness.js';
@@ -78,22 +79,26 @@ export function startupLine(f: StartFigures, target = 150): string {
 }
 
 /**
- * Start-up against an in-process bridge, no engine: `node <entry>` (a bundle's main.cjs) with a
- * clean environment, `runs` times; process start → Ping answered per run. Noisy on a busy host,
- * but enough to compare two bundles run interleaved.
+ * Start-up against an in-process bridge, no engine: `<command> <entry>` (a bundle's main.cjs; the
+ * command defaults to `node`, and may be e.g. `chroot <the image's files> /usr/bin/node` to run
+ * with the image's file system) with a clean environment, `runs` times, entries interleaved. Per
+ * run: process start → Ping answered, and the process's CPU time (user + sys, from
+ * `/usr/bin/time`), which a busy host inflates far less than wall-clock times.
  */
 export async function localStartup(
   entries: string[],
   runs: number,
-  node = 'node',
-): Promise<Map<string, number[]>> {
+  command: string[] = ['node'],
+): Promise<Map<string, { ping: number[]; cpu: number[] }>> {
   const bridge = await startFakeBridge({});
-  const out = new Map(entries.map((e) => [e, [] as number[]]));
+  const out = new Map(entries.map((e) => [e, { ping: [] as number[], cpu: [] as number[] }]));
+  const dir = await mkdtemp(join(tmpdir(), 'aikit-startup-'));
+  const timeFile = join(dir, 'time');
   try {
     for (let i = 0; i < runs; i++) {
       for (const entry of entries) {
         const sock = await bridge.connect();
-        const child = spawn(node, [entry], {
+        const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, ...command, entry], {
           stdio: [sock, sock, 'pipe'],
           env: {
             PATH: '/usr/bin:/bin',
@@ -107,12 +112,21 @@ export async function localStartup(
         child.stderr.on('data', (d: Buffer) => (err += d.toString()));
         await new Promise((r) => child.on('exit', r));
         sock.destroy();
+        const r = out.get(entry)!;
         const line = err.split('\n').find((l) => l.includes('"ping answered"'));
-        if (line) out.get(entry)!.push((JSON.parse(line) as { sinceStart: number }).sinceStart);
+        if (line) r.ping.push((JSON.parse(line) as { sinceStart: number }).sinceStart);
+        const [user, sys] = (await readFile(timeFile, 'utf8'))
+          .trim()
+          .split('\n')
+          .pop()!
+          .split(' ')
+          .map(Number);
+        r.cpu.push(Math.round(((user ?? 0) + (sys ?? 0)) * 1000));
       }
     }
   } finally {
     await bridge.close();
+    await rm(dir, { recursive: true, force: true });
   }
   return out;
 }
