@@ -23,9 +23,9 @@ export interface FrontendRun {
   calls: { method: string; ms: number }[];
 }
 
-/** `FROM tag` with AIKIT_LOG=debug, under `<repo>-debug:latest`; returns that tag. */
+/** `FROM tag` with AIKIT_LOG=debug, under `aikit-bench/debug-<tag>:latest`; returns that tag. */
 export async function debugFrontend(tag: string, env: NodeJS.ProcessEnv, work: string): Promise<string> {
-  const debugTag = `${tag.replace(/[:@].*$/, '')}-debug:latest`;
+  const debugTag = `aikit-bench/debug-${tag.toLowerCase().replace(/[^a-z0-9]+/g, '-')}:latest`;
   const dir = join(work, `debug-${debugTag.replace(/[^a-z0-9]+/gi, '-')}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'Dockerfile'), `FROM ${tag}\nENV AIKIT_LOG=debug\n`);
