@@ -201,7 +201,7 @@ export async function cachedBreakdown(o: CachedOptions): Promise<CachedBreakdown
 
 /** Markdown for bench/results.md: one table per variant, then the frontend's round trips. */
 export function cachedBreakdownLines(rows: CachedBreakdown[]): string[] {
-  const r = (x: number) => `${Math.round(x)} ms`;
+  const r = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
   const lines: string[] = [];
   for (const b of rows) {
     lines.push(
@@ -220,7 +220,7 @@ export function cachedBreakdownLines(rows: CachedBreakdown[]): string[] {
         .join(', ');
       lines.push(
         `Frontend: Ping answered ${r(f.ping)} after its process started, build code loaded at ${r(f.buildLoaded)}, ` +
-          `Return done ${r(f.done)} after the client started; round trips: ${calls}.`,
+          `Return done ${r(f.done)} after its gateway client started; round trips: ${calls || 'not logged by this image'}.`,
         '',
       );
     }

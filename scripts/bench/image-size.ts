@@ -76,12 +76,12 @@ export async function imageSize(tag: string, env: NodeJS.ProcessEnv): Promise<Im
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-/** One line for bench/results.md; the last layer is the frontend's own (/aikit). */
+/** One line for bench/results.md; in the published image the last layer is the frontend's own (/aikit). */
 export function sizeLine(s: ImageSize, target = 50e6): string {
   const own = s.layers[s.layers.length - 1];
   return (
     `- ${s.tag}: ${mb(s.compressed)} compressed (gzip, as a registry stores it; ${mb(s.raw)} unpacked; ` +
-    `${s.layers.length} layers, the frontend's own ${own ? mb(own.compressed) : '?'}) ` +
+    `${s.layers.length} layer${s.layers.length === 1 ? '' : 's'}, the last ${own ? mb(own.compressed) : '?'}) ` +
     `(target ≤ ${mb(target)}: ${s.compressed <= target ? 'met' : 'missed'})`
   );
 }

@@ -70,10 +70,11 @@ export async function frontendStartup(frontend: string, o: StartOptions): Promis
 export function startupLine(f: StartFigures, target = 150): string {
   if (!f.ping.length) return `- ${f.frontend}: no \`ping answered\` line in the daemon log`;
   const m = median(f.ping);
+  const r = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
   return (
     `- ${f.frontend}: process start → first Ping answered, inside a real build: median ${Math.round(m)} ms ` +
-    `(min ${Math.min(...f.ping)}, max ${Math.max(...f.ping)}; the Ping round trip ${Math.round(median(f.pingRtt))} ms; ` +
-    `build code loaded at ${Math.round(median(f.buildLoaded))} ms; ${median(f.calls)} gateway round trips) ` +
+    `(min ${Math.min(...f.ping)}, max ${Math.max(...f.ping)}; the Ping round trip ${r(median(f.pingRtt))}; ` +
+    `build code loaded at ${r(median(f.buildLoaded))}; ${median(f.calls)} gateway round trips) ` +
     `(target ≤ ${target} ms: ${m <= target ? 'met' : 'missed'})`
   );
 }
