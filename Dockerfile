@@ -1,13 +1,24 @@
 # The frontend image users pull (#syntax=ghcr.io/kaito-project/aikit/aikit:<version>).
-# `make frontend-image` builds the same thing with no registry, from the local Node.js.
-FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS build
+# `make frontend-image` builds the same thing with no registry, from the local Node.js;
+# `scripts/frontend-image.sh --published` builds this file itself with its FROM images stood in.
+FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS npm-ci
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+
+# The installed packages alone, as a stage of their own so that a build with no npm registry can
+# give its checkout's instead: --build-context deps=node_modules.
+FROM scratch AS deps
+COPY --from=npm-ci /src/node_modules /
+
+FROM --platform=$BUILDPLATFORM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY --from=deps / node_modules/
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.mjs scripts/code-cache-loader.cjs scripts/
 COPY src src
 COPY proto proto
+COPY schema schema
 RUN node scripts/bundle.mjs /out/aikit/frontend.cjs && rm -f /out/aikit/*.LEGAL.txt \
     && cp scripts/code-cache-loader.cjs /out/aikit/main.cjs
 

@@ -533,6 +533,12 @@ function conversionAikitfile(models: number, templates: number): string {
   return out;
 }
 
+if (!SKIP.has('startup'))
+  for (const l of await (
+    await import('./bench/frontend-figures.js')
+  ).frontendFigures({ env, runs: RUNS, work, fixtureUrl: fixtures.url, frontend: FRONTEND }))
+    say(l);
+
 // ---------------------------------------------------------------------------------------------
 say(`Total bench time: ${sec(performance.now() - started)}.`);
 await writeFile(join(ROOT, 'bench/results.md'), `${lines.join('\n')}\n`);

@@ -26,25 +26,32 @@ export function engineMetadataFetcher(ctx: FrontendContext, file: string, locate
     });
   };
   return async (req) => {
+    const read = (refId: string, path: string) =>
+      ctx.client.readFile(refId, path).then(
+        (data) => ({ data }),
+        (e: unknown) => {
+          if (!(e instanceof BuildkitError)) throw e;
+          return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
+        },
+      );
     let refId: string;
-    let status: Uint8Array | undefined;
     try {
       refId = await ctx.client.solve(marshal(req.state, { caps: ctx.caps.llbCaps }));
-      if (req.status) status = await ctx.client.readFile(refId, req.status.path);
     } catch (e) {
       if (!(e instanceof BuildkitError)) throw e;
       return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
     }
-    // A registry step records its failure instead of failing: say it at the model's line.
-    const problem = status && req.status?.problem(status);
-    if (problem) return fail(req, problem.message, problem.hint);
-    let doc: Uint8Array;
-    try {
-      doc = await ctx.client.readFile(refId, req.path);
-    } catch (e) {
-      if (!(e instanceof BuildkitError)) throw e;
-      return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
+    // The step's verdict and the document are read in one round trip, the verdict judged first: a
+    // registry step records its failure instead of failing, so say it at the model's line.
+    const docRead = read(refId, req.path);
+    if (req.status) {
+      const statusRead = read(refId, req.status.path);
+      const [status] = await Promise.allSettled([statusRead, docRead]);
+      if (status.status === 'rejected') throw status.reason;
+      const problem = req.status.problem(status.value.data);
+      if (problem) return fail(req, problem.message, problem.hint);
     }
+    const doc = (await docRead).data;
     const unusable = req.status?.documentProblem(doc);
     if (unusable) return fail(req, unusable.message, unusable.hint);
     return doc;

@@ -4,7 +4,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dumpDefinition, type Definition } from '../../src/llb/index.js';
-import { loadGateway, runFrontend, type BuildFunc } from '../../src/gateway/index.js';
+import { runFrontend, type BuildFunc } from '../../src/gateway/index.js';
+import { loadGateway } from '../../src/gateway/service.js';
 
 type Handler = (req: Record<string, unknown>) => unknown;
 
