@@ -151,7 +151,7 @@ describe('the build and AIKIT_CHECK', () => {
   });
 
   it('does not send skipped warnings, and refuses a value it cannot read', async () => {
-    const skipped = await build({ 'build-arg:AIKIT_CHECK': 'skip=UnverifiedDownload' });
+    const skipped = await build({ 'build-arg:AIKIT_CHECK': 'skip=UnverifiedDownload,UnpinnedRuntime' });
     expect(skipped.warnings).toHaveLength(0);
     expect(skipped.returns[0]).toHaveProperty('result');
     await bridge?.close();
