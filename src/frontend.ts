@@ -11,7 +11,7 @@ import {
 import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './frontend/check.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
 import { buildFinetune } from './frontend/finetune.js';
-import { buildLock, LOCK_TARGET, lockAlongside, pinnedBuild } from './frontend/lock.js';
+import { buildLock, LOCK_TARGET, lockAlongside, lockAnswered, pinnedBuild } from './frontend/lock.js';
 import { buildPackage } from './frontend/package.js';
 import { answerSubrequest } from './frontend/subrequests.js';
 import {
@@ -52,8 +52,9 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
   const { opts } = ctx;
   const policy = checkPolicy(opts.buildArgs);
   const warned: Issue[] = [];
+  const answered = lockAnswered(ctx, file);
   const checked = await checkBuild(ctx, file, async (found) => {
-    const kept = keptWarnings(policy, found);
+    const kept = keptWarnings(policy, answered(found));
     warned.push(...kept);
     await sendWarnings(ctx, kept, file.vertex, source);
   });

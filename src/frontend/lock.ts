@@ -38,6 +38,17 @@ export function lockAlongside(filename: string): string[] {
 }
 
 /**
+ * Drops the warnings a lock answers: a download without a sha256 is verified against the lock
+ * (or being locked), and a model the lock lacks gets its own warning from pinnedBuild.
+ */
+export function lockAnswered(ctx: FrontendContext, file: BuildFile): (found: readonly Issue[]) => Issue[] {
+  const locked =
+    ctx.opts.target === LOCK_TARGET ||
+    (lockMode(ctx.opts.buildArgs) !== 'off' && file.alongside?.[lockFileName(file.filename)] !== undefined);
+  return (found) => (locked ? found.filter((w) => w.code !== 'UNVERIFIED_DOWNLOAD') : [...found]);
+}
+
+/**
  * The build's pins: the lock beside the aikitfile (AIKIT_LOCKED), then the project's release
  * pins. Disagreements with the lock are warnings (strict mode throws them at their lines); a build
  * with parts nothing pins says so once.
