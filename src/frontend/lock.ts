@@ -233,7 +233,8 @@ function fileHasher(ctx: FrontendContext, settings: SourceSettings): FileHasher 
     const out = image(ref, { platform, ...(digest ? { digest } : {}) })
       .run({
         args: [process.execPath, '-e', HASH_SCRIPT],
-        network: 'none',
+        // The hashing needs no network; engines without the cap run it sandboxed.
+        ...(ctx.caps.llbCaps.has('exec.meta.network') ? { network: 'none' as const } : {}),
         mounts: [
           { dest: '/in', source: download, readonly: true },
           { dest: '/out', source: scratch() },

@@ -41,7 +41,7 @@ export function sourceText(src: ModelSource): string {
     case 'local':
       return src.path;
     case 'huggingface':
-      return `huggingface://${src.repo}${src.file === undefined ? '' : `/${src.file}`}@${src.revision}`;
+      return `huggingface://${src.repo}@${src.revision}${src.file === undefined ? '' : `/${src.file}`}`;
     case 'oci':
       return `oci://${src.ref}`;
   }
