@@ -5,6 +5,8 @@ import { describe, expect, inject, it } from 'vitest';
 import type { Lock } from '../../src/convert/index.js';
 import { fixtureBytes, sha256Hex } from '../fixtures/artifacts.js';
 import { cpuBuildArgs } from '../fixtures/runtime-images.js';
+import { startRegistry } from '../fixtures/registry.js';
+import { startTokenServer } from '../fixtures/token-server.js';
 import { buildx, makeContext, ociTarPath, ROOT, run, serveFixture } from './harness.js';
 import { imageFile, readOciTar } from './oci.js';
 
@@ -40,7 +42,7 @@ async function publish(repo: string, commit: string, files: Record<string, Buffe
 }
 
 /** `aikit lock` from the CLI, as a user runs it; returns the lock, the output and the time taken. */
-async function lock(file: string) {
+async function lock(file: string, extra: { buildArgs?: Record<string, string>; flags?: string[] } = {}) {
   const started = performance.now();
   const r = await run(
     'npx',
@@ -49,12 +51,18 @@ async function lock(file: string) {
       'src/cli/main.ts',
       'lock',
       file,
-      ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+      ...Object.entries({ ...buildArgs, ...extra.buildArgs }).flatMap(([k, v]) => [
+        '--build-arg',
+        `${k}=${v}`,
+      ]),
+      ...(extra.flags ?? []),
     ],
     { env, cwd: ROOT },
   );
   const seconds = (performance.now() - started) / 1000;
   expect(r.code, r.output).toBe(0);
+  // The CLI's own line, with the time the lock build took; the figure the docs quote.
+  process.stderr.write(`${r.stdout.trim()} (${seconds.toFixed(1)} s with the CLI's start)\n`);
   const text = await readFile(file.replace(/\.yaml$/, '.lock'), 'utf8');
   return { text, lock: parse(text) as Lock, output: r.output, seconds };
 }
@@ -175,5 +183,78 @@ models:
     expect(changed.output).toContain(`digest mismatch`);
     expect(changed.output).toContain(`sha256:${sha256Hex(first)}`);
     expect(changed.output).toMatch(/aikitfile\.yaml:4\n/);
+  });
+
+  it('locks an oci:// tag in a registry that wants the token flow; the locked build ignores a moved tag', async () => {
+    const ORAS = 'aikit-test/oras:sid';
+    const img = await run('scripts/oras-image.sh', [ORAS], { env });
+    expect(img.code, img.output).toBe(0);
+    const password = `lock-pw-${run_}`;
+    const token = await startTokenServer({ publicPrefixes: [], users: { alice: password } });
+    const registry = await startRegistry({ token });
+    try {
+      const push = async (weights: Buffer) => {
+        const empty = Buffer.from('{}');
+        const manifest = {
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: {
+            mediaType: 'application/vnd.oci.empty.v1+json',
+            digest: `sha256:${sha256Hex(empty)}`,
+            size: 2,
+          },
+          layers: [
+            {
+              mediaType: 'application/octet-stream',
+              digest: `sha256:${sha256Hex(weights)}`,
+              size: weights.length,
+            },
+          ],
+        };
+        return registry.push('private/locked', 'v1', [empty, weights], manifest, manifest.mediaType);
+      };
+      const oldWeights = fixtureBytes(`lock-oci-old-${run_}`, 8 * 1024);
+      const pushed = await push(oldWeights);
+      const ctx = await makeContext({
+        'aikitfile.yaml': `#syntax=aikit:test\napiVersion: v1alpha1\nmodels:\n  - name: private\n    source: oci://${registry.host}/private/locked:v1\n`,
+      });
+      const config = join(ctx, '..', `docker-config-lock-${run_}.json`);
+      await writeFile(
+        config,
+        JSON.stringify({
+          auths: { [registry.host]: { auth: Buffer.from(`alice:${password}`).toString('base64') } },
+        }),
+      );
+      const file = join(ctx, 'aikitfile.yaml');
+      const extra = {
+        buildArgs: { AIKIT_ORAS_IMAGE: ORAS },
+        flags: ['--secret', `id=docker-config,src=${config}`, '--allow', 'network.host'],
+      };
+      const locked = await lock(file, extra);
+      expect(locked.lock.models['private']).toEqual({
+        source: `oci://${registry.host}/private/locked:v1`,
+        digest: pushed,
+      });
+      expect(token.requests.some((q) => q.account === 'alice' && !q.refused)).toBe(true);
+
+      // The tag moves; the locked build reads the manifest it locked.
+      await push(fixtureBytes(`lock-oci-new-${run_}`, 8 * 1024));
+      const tar = await ociTarPath('locked-oci');
+      const r = await buildx(env, {
+        file,
+        context: ctx,
+        buildArgs: { ...buildArgs, AIKIT_ORAS_IMAGE: ORAS, AIKIT_LOCKED: 'strict' },
+        secrets: [`id=docker-config,src=${config}`],
+        allow: ['network.host'],
+        output: `type=oci,dest=${tar}`,
+      });
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toContain(`private/locked@${pushed}`);
+      const [image] = await readOciTar(tar);
+      expect(imageFile(image!, 'models/locked').data.equals(oldWeights)).toBe(true);
+    } finally {
+      await registry.stop();
+      await token.stop();
+    }
   });
 });
