@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   formatLock,
   hfResolveUrl,
@@ -17,7 +16,8 @@ import {
   type SourceSettings,
 } from '../convert/index.js';
 import { resultPayload, type BuildFile, type FrontendContext } from '../gateway/index.js';
-import { http, image, marshal, mkfile, scratch, type Platform, type SourceInfo } from '../llb/index.js';
+import { formatPlatform, http, image, marshal, mkfile, scratch, type SourceInfo } from '../llb/index.js';
+import { digestOf } from '../oci/index.js';
 import type { InferenceSpec, Model } from '../aikitfile/index.js';
 import type { ReturnPayload } from '../gateway/index.js';
 import { AikitError, locatedIssue, type Issue, type Locate } from '../util/errors.js';
@@ -123,7 +123,7 @@ export async function buildLock(
         );
       }
       const entry = (images[item.key] ??= { digest, platforms: {} });
-      entry.platforms[item.platformKey] = config && config.length > 0 ? sha256(config) : digest;
+      entry.platforms[item.platformKey] = config && config.length > 0 ? digestOf(config) : digest;
     }),
   );
 
@@ -133,7 +133,7 @@ export async function buildLock(
     urls.map((url, i): [string, string] => [url, sums[i]!]),
   );
 
-  const lock: Lock = { version: 1, platforms: platforms.map(platformKey), models, images, localai };
+  const lock: Lock = { version: 1, platforms: platforms.map(formatPlatform), models, images, localai };
   const name = lockFileName(file.filename).split('/').pop()!;
   const state = scratch().file(mkfile(`/${name}`, 0o644, formatLock(lock)), {
     name: `[aikit] write ${name}`,
@@ -141,8 +141,6 @@ export async function buildLock(
   const refId = await ctx.client.solve(marshal(state, { caps: ctx.caps.llbCaps }));
   return resultPayload([{ platform: platforms[0]!, refId, imageConfig: {} }], false);
 }
-
-const platformKey = (p: Platform) => [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 
 /** What one model's source resolved to: a commit and sha256s, or a manifest digest. */
 async function lockModel(
@@ -161,7 +159,7 @@ async function lockModel(
     case 'oci': {
       if (src.digest) return { digest: src.digest };
       const req = lockRequest(spec, model, settings)!;
-      return { digest: sha256(await fetch(req)) };
+      return { digest: digestOf(await fetch(req)) };
     }
     case 'huggingface': {
       const req = lockRequest(spec, model, settings)!;
@@ -248,5 +246,3 @@ function fileHasher(ctx: FrontendContext, settings: SourceSettings): FileHasher 
       .trim();
   };
 }
-
-const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

@@ -115,10 +115,12 @@ export function pinBuild(spec: InferenceSpec, opts: PinOptions): Pinned {
     return pinned;
   });
 
+  // Runtime artifacts come from the file's runtime (and build-args): its line, else the file's top.
+  const runtimeAt = opts.locate(['runtime']) ? ['runtime'] : [];
   const unpinned: string[] = [];
   const digests = new Map<string, Record<string, string>>();
   for (const item of plan.images) {
-    const at = ['runtime'];
+    const at = runtimeAt;
     const entry = lock?.images[item.key];
     const pin = opts.pins.images[item.key];
     const platformDigests = digests.get(item.platformKey) ?? {};
@@ -140,13 +142,13 @@ export function pinBuild(spec: InferenceSpec, opts: PinOptions): Pinned {
     if (locked) {
       if (item.pinned && item.pinned !== locked) {
         problem(
-          ['runtime'],
+          runtimeAt,
           `the LocalAI binary ${item.url}: sha256 ${item.pinned} differs from the lock's ${locked}`,
         );
       } else byArch[arch] = locked;
       continue;
     }
-    if (lock) problem(['runtime'], `the LocalAI binary ${item.url} is not in ${opts.lockFile}`);
+    if (lock) problem(runtimeAt, `the LocalAI binary ${item.url} is not in ${opts.lockFile}`);
     const pin = opts.pins.localai[item.url];
     if (item.pinned) continue;
     if (pin) byArch[arch] = pin;

@@ -268,7 +268,17 @@ describe('a build pinned by its lock', () => {
     // An image for a platform the lock was not made for is not pinned either.
     const lock = lockFor();
     delete lock.images['registry.example/llama:1']!.platforms['linux/arm64'];
-    expect(() => pin({ mode: 'strict', lock })).toThrow(/not pinned by aikitfile.lock/);
+    let imageErr: AikitError | undefined;
+    try {
+      pin({ mode: 'strict', lock });
+    } catch (e) {
+      imageErr = e as AikitError;
+    }
+    expect(imageErr?.message).toMatch(/not pinned by aikitfile.lock/);
+    // The file names no runtime: the issue points at the whole file.
+    expect(imageErr?.issues.map((i) => [i.message, i.range?.line])).toEqual([
+      ['image registry.example/llama:1 (linux/arm64) is not in aikitfile.lock', 1],
+    ]);
   });
 
   it('keeps a sha256 the aikitfile gives, and calls a different one a mismatch', () => {
