@@ -126,6 +126,7 @@ export async function runCli(argv: string[]): Promise<number> {
           buildArgs: parseBuildArgs(values['build-arg'] ?? []),
           secrets: values.secret ?? [],
           allow: values.allow ?? [],
+          ...(process.env['HF_TOKEN'] ? { hfToken: process.env['HF_TOKEN'] } : {}),
         });
         process.stdout.write(`${lockSummary(result)}\n`);
         return 0;

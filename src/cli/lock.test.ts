@@ -21,6 +21,17 @@ describe('aikit lock', () => {
     );
   });
 
+  it('hands HF_TOKEN to the Hub reads as a secret (never as a build-arg value), unless a secret is named', () => {
+    const base = { file: 'aikitfile.yaml', buildArgs: {}, secrets: [], allow: [], hfToken: 'hf_secret' };
+    const args = lockBuildArgs(base, '/o').join(' ');
+    expect(args).toContain('--build-arg AIKIT_HF_TOKEN_SECRET=aikit-lock-hf-token');
+    expect(args).toContain('--secret id=aikit-lock-hf-token,env=AIKIT_LOCK_HF_AUTH');
+    expect(args).not.toContain('hf_secret');
+    const own = lockBuildArgs({ ...base, buildArgs: { AIKIT_HF_TOKEN_SECRET: 'mine' } }, '/o').join(' ');
+    expect(own).toContain('AIKIT_HF_TOKEN_SECRET=mine');
+    expect(own).not.toContain('aikit-lock-hf-token');
+  });
+
   it('says what it wrote', () => {
     const line = lockSummary({
       path: 'aikitfile.lock',

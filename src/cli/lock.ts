@@ -17,6 +17,11 @@ export interface LockOptions {
   secrets: string[];
   /** `--allow` entitlements (network.host for loopback registries). */
   allow: string[];
+  /**
+   * A Hugging Face token (HF_TOKEN): handed to the lock build as a secret, with
+   * AIKIT_HF_TOKEN_SECRET naming it, unless the build-args already name a secret of their own.
+   */
+  hfToken?: string;
   /** The docker CLI to run; `docker` from PATH. */
   docker?: string;
   /** Where buildx's progress goes; the process's stderr. */
@@ -29,12 +34,20 @@ export interface LockResult {
   seconds: number;
 }
 
+const HF_SECRET = 'aikit-lock-hf-token';
+/** The variable the token's Authorization value travels in, from this process to buildx only. */
+const HF_SECRET_ENV = 'AIKIT_LOCK_HF_AUTH';
+
+const usesHfToken = (o: LockOptions) => Boolean(o.hfToken) && !o.buildArgs['AIKIT_HF_TOKEN_SECRET'];
+
 /** The `docker` arguments of the lock build: the aikitfile's directory is the context. */
 export function lockBuildArgs(o: LockOptions, dest: string): string[] {
   const args = ['buildx', 'build', '-f', o.file, '--target', 'lock', '--provenance=false'];
   args.push('--output', `type=local,dest=${dest}`);
   if (o.platforms) args.push('--platform', o.platforms);
-  for (const [k, v] of Object.entries(o.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  const buildArgs = usesHfToken(o) ? { ...o.buildArgs, AIKIT_HF_TOKEN_SECRET: HF_SECRET } : o.buildArgs;
+  for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  if (usesHfToken(o)) args.push('--secret', `id=${HF_SECRET},env=${HF_SECRET_ENV}`);
   for (const s of o.secrets) args.push('--secret', s);
   for (const a of o.allow) args.push('--allow', a);
   args.push(dirname(o.file));
