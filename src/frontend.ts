@@ -1,14 +1,17 @@
 import {
   convert,
+  imageKey,
   isPackageTarget,
   readMetadata,
   resolveImages,
   runtimeImageRefs,
   type ConvertOptions,
+  type ImageDigests,
 } from './convert/index.js';
 import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './frontend/check.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
 import { buildFinetune } from './frontend/finetune.js';
+import { buildLock, LOCK_TARGET, lockAlongside, lockAnswered, pinnedBuild } from './frontend/lock.js';
 import { buildPackage } from './frontend/package.js';
 import { answerSubrequest } from './frontend/subrequests.js';
 import {
@@ -34,7 +37,7 @@ export const buildAikit: BuildFunc = async (ctx) => {
   if (ctx.opts.requestId) return answerSubrequest(ctx, ctx.opts.requestId);
   // The packaging targets read no aikitfile: the build-args say what to package.
   if (isPackageTarget(ctx.opts.target)) return buildPackage(ctx, ctx.opts.target);
-  const file = await readBuildFile(ctx);
+  const file = await readBuildFile(ctx, lockAlongside(ctx.opts.filename));
   const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
   // Every user error from here on can point into the aikitfile: one boundary attaches it.
   try {
@@ -49,16 +52,21 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
   const { opts } = ctx;
   const policy = checkPolicy(opts.buildArgs);
   const warned: Issue[] = [];
+  const answered = lockAnswered(ctx, file);
   const checked = await checkBuild(ctx, file, async (found) => {
-    const kept = keptWarnings(policy, found);
+    const kept = keptWarnings(policy, answered(found));
     warned.push(...kept);
     await sendWarnings(ctx, kept, file.vertex, source);
   });
   if (policy.error && warned.length > 0) throw warningsAsError(warned, file.filename);
   if (checked.kind === 'finetune') return buildFinetune(ctx, checked.spec, checked.locate, file, source);
-  const { spec, locate, platforms, artifacts, settings } = checked;
+  if (opts.target === LOCK_TARGET) return buildLock(ctx, file, checked);
+  // The lock beside the aikitfile (and the release's pins) rewrite sources to their pinned forms.
+  const pinned = await pinnedBuild(ctx, file, checked, source, (found) => keptWarnings(policy, found));
+  const { spec, artifacts } = pinned;
+  const { locate, platforms, settings } = checked;
   const fetcher = engineMetadataFetcher(ctx, file.filename, locate);
-  const metadata = await readMetadata(spec, settings, fetcher);
+  const metadata = await readMetadata(spec, settings, fetcher, pinned.metadata);
   const shared: SharedOptions = {
     artifacts,
     imageResolveMode: opts.imageResolveMode,
@@ -71,7 +79,9 @@ async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source:
     llbCaps: ctx.caps.llbCaps,
     sources: { settings, metadata },
   };
-  const results = await Promise.all(platforms.map((platform) => buildPlatform(ctx, spec, shared, platform)));
+  const results = await Promise.all(
+    platforms.map((platform) => buildPlatform(ctx, spec, shared, platform, pinned.imageDigests(platform))),
+  );
   return resultPayload(results, platforms.length > 1);
 }
 
@@ -83,12 +93,16 @@ async function buildPlatform(
   spec: InferenceSpec,
   shared: SharedOptions,
   platform: Platform,
+  pinned: ImageDigests,
 ): Promise<PlatformResult> {
   const { client, opts, caps } = ctx;
   // The base this platform's image is built on (CPU, CUDA, Apple Silicon, Python, ...) is pinned
-  // like a Dockerfile's FROM; the images layers are copied from keep their tags.
+  // like a Dockerfile's FROM; the images layers are copied from keep their tags unless a lock pins them.
   const [base] = runtimeImageRefs(spec, shared.artifacts, platform);
-  const imageDigests = await resolveImages([base!], platform, engineImageResolver(ctx), shared.artifacts);
+  const resolved = pinned[imageKey(base!, shared.artifacts)]
+    ? {}
+    : await resolveImages([base!], platform, engineImageResolver(ctx), shared.artifacts);
+  const imageDigests = { ...resolved, ...pinned };
   const { state, image } = convert(spec, { ...shared, platform, imageDigests });
   const def = marshal(state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
   const refId = await client.solve(def, { cacheImports: opts.cacheImports });

@@ -41,7 +41,7 @@ const sidebars = {
       type: 'category',
       label: 'Building',
       collapsed: false,
-      items: ['cli', 'errors', 'mirrors', 'layering', 'engines', 'performance', 'packaging'],
+      items: ['cli', 'errors', 'mirrors', 'lock', 'layering', 'engines', 'performance', 'packaging'],
     },
     {
       type: 'category',

@@ -22,6 +22,8 @@ import {
 import { aikitJsonSchema, loadAikitfile, SERVERS, type LoadedSpec } from '../aikitfile/index.js';
 import { AikitError, formatError, formatIssue } from '../util/errors.js';
 import { formatInspectReport, inspectImage } from './inspect.js';
+import { lockAikitfile, lockSummary } from './lock.js';
+import { formatPins } from './pins.js';
 import { networkFetcher, placeholderFetcher } from './metadata.js';
 import { formatSmokeReport, smoke } from './smoke.js';
 
@@ -30,10 +32,13 @@ const USAGE = `usage: aikit <command> [options]
 commands:
   validate <file>   check an aikitfile; prints every problem with file:line:col
   convert <file>    write the BuildKit LLB definition of an aikitfile to stdout
+  lock [file]       pin every model, image and download of a build in <file>.lock beside it
+                    (runs docker buildx build --target lock; default file aikitfile.yaml)
   smoke <image>     run an image, wait until it is ready, ask each model one question
   inspect <image>   list a local image's layers: size and what each holds (model, runtime, ...)
   schema            print the aikitfile JSON Schema
-  artifacts         list the AIKIT_* build-args that redirect downloads, with defaults
+  artifacts         list the AIKIT_* build-args that redirect downloads, with defaults and
+                    what the release pinned each default to
 
 options:
   --platform p[,p]  target platform(s) (default linux/amd64; convert takes one)
@@ -41,6 +46,8 @@ options:
   --format f        convert output: pb (default, pipe to buildctl), json (readable dump),
                     dot or mermaid (the build graph: downloads, layers, as buildx names them)
   --target t        fine-tune target: unsloth or llama-cpp (default: the file's, else unsloth)
+  --secret s        lock: a buildx --secret (e.g. id=hf-token,env=HF_TOKEN) (repeatable)
+  --allow e         lock: a buildx --allow entitlement (e.g. network.host) (repeatable)
   --server s        smoke: localai or llama-server (default: the image's label)
   --model m         smoke: a model to ask (repeatable; default: the image's label)
   --timeout s       smoke: seconds to wait for readiness and for each answer (default 120)
@@ -62,6 +69,8 @@ export async function runCli(argv: string[]): Promise<number> {
         server: { type: 'string' },
         model: { type: 'string', multiple: true },
         timeout: { type: 'string' },
+        secret: { type: 'string', multiple: true },
+        allow: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -107,7 +116,21 @@ export async function runCli(argv: string[]): Promise<number> {
         for (const a of BUILD_ARGS.filter((x) => x.readBy !== 'aikitfile')) {
           process.stdout.write(`${a.name}\n  ${a.description}\n  default: ${a.default || '(none)'}\n`);
         }
+        process.stdout.write(`\n${formatPins().join('\n')}\n`);
         return 0;
+      case 'lock': {
+        if (rest.length > 1) return usage('lock takes at most one aikitfile');
+        const result = await lockAikitfile({
+          file: rest[0] ?? 'aikitfile.yaml',
+          ...(values.platform ? { platforms: values.platform } : {}),
+          buildArgs: parseBuildArgs(values['build-arg'] ?? []),
+          secrets: values.secret ?? [],
+          allow: values.allow ?? [],
+          ...(process.env['HF_TOKEN'] ? { hfToken: process.env['HF_TOKEN'] } : {}),
+        });
+        process.stdout.write(`${lockSummary(result)}\n`);
+        return 0;
+      }
       case 'validate':
       case 'convert': {
         const file = rest[0];

@@ -14,6 +14,7 @@ describe('the register of build-args', () => {
       ...ARTIFACT_ARGS.map(() => 'artifacts'),
       ...SOURCE_ARGS.map(() => 'sources'),
       'frontend',
+      'frontend',
       ...buildArgsReadBy('packager').map(() => 'packager'),
       ...FINETUNE_ARGS.map(() => 'finetune'),
     ]);
@@ -25,7 +26,7 @@ describe('the register of build-args', () => {
       'generic_output_mode',
       'AIKIT_PACKAGER_IMAGE',
     ]);
-    expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_CHECK']);
+    expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_LOCKED', 'AIKIT_CHECK']);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);
     for (const a of BUILD_ARGS) expect(a.description, a.name).not.toBe('');
   });

@@ -125,8 +125,16 @@ const SOURCES: readonly BuildArgInfo[] = [
 ];
 
 export const CHECK_ARG = 'AIKIT_CHECK';
+/** How a build holds to the lock beside its aikitfile (lock/apply.ts, lockMode). */
+export const LOCKED_ARG = 'AIKIT_LOCKED';
 
 const FRONTEND: readonly BuildArgInfo[] = [
+  {
+    name: LOCKED_ARG,
+    description:
+      'the lock beside the aikitfile (aikitfile.lock): empty uses it when present, strict fails the build on anything it does not pin, off ignores it',
+    default: '',
+  },
   {
     name: CHECK_ARG,
     description:

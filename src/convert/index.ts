@@ -21,7 +21,13 @@ export { checkMatrix, planTarget } from './matrix.js';
 export type { PlanOptions, TargetPlan } from './matrix.js';
 export { modelFiles } from './models.js';
 export type { ModelFile, ModelSourceOptions } from './models.js';
-export { metadataRequests, placeholderMetadata, SOURCE_ARGS, sourceSettings } from './models.js';
+export {
+  hfResolveUrl,
+  metadataRequests,
+  placeholderMetadata,
+  SOURCE_ARGS,
+  sourceSettings,
+} from './models.js';
 export type { Metadata, MetadataRequest, SourceSettings } from './models.js';
 export { BUILD_ARGS, buildArgsReadBy, CHECK_ARG, unusedBuildArgs } from './build-args.js';
 export { TARGETS, targetsFor } from './targets.js';
@@ -39,3 +45,4 @@ export type {
   PackageTarget,
   PackageTool,
 } from './package/index.js';
+export * from './lock/index.js';

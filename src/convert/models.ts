@@ -249,7 +249,7 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
   });
 }
 
-function hfResolveUrl(settings: SourceSettings, repo: string, revision: string, file: string): string {
+export function hfResolveUrl(settings: SourceSettings, repo: string, revision: string, file: string): string {
   const path = file.split('/').map(encodeURIComponent).join('/');
   return `${settings.hfEndpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${path}`;
 }

@@ -16,14 +16,16 @@ const MAX_METADATA_ROUNDS = 3;
 
 /**
  * Reads every document `modelFiles` will need, in rounds until nothing is left to read: what a
- * round reads can ask for more (an index names its manifest).
+ * round reads can ask for more (an index names its manifest). `known` documents are not read
+ * again (a lock holds the listings of the repositories it pins).
  */
 export async function readMetadata(
   spec: InferenceSpec,
   settings: SourceSettings,
   fetch: MetadataFetcher,
+  known?: Metadata,
 ): Promise<Metadata> {
-  const metadata = new Map<string, Uint8Array>();
+  const metadata = new Map<string, Uint8Array>(known ?? []);
   for (let round = 0; round < MAX_METADATA_ROUNDS; round++) {
     const requests = metadataRequests(spec, settings, metadata);
     if (requests.length === 0) break;

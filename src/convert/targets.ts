@@ -18,6 +18,12 @@ export const TARGETS: readonly TargetInfo[] = [
     description: 'the model-serving image: the server, its backends and the models',
   },
   {
+    name: 'lock',
+    kind: 'inference',
+    description:
+      'resolve every model, image and download of the build to its digest: the lock file in the --output directory (aikit lock)',
+  },
+  {
     name: 'unsloth',
     kind: 'finetune',
     description: 'fine-tune baseModel with Unsloth on an NVIDIA GPU; the output is the model file',

@@ -151,7 +151,7 @@ describe('the build and AIKIT_CHECK', () => {
   });
 
   it('does not send skipped warnings, and refuses a value it cannot read', async () => {
-    const skipped = await build({ 'build-arg:AIKIT_CHECK': 'skip=UnverifiedDownload' });
+    const skipped = await build({ 'build-arg:AIKIT_CHECK': 'skip=UnverifiedDownload,UnpinnedRuntime' });
     expect(skipped.warnings).toHaveLength(0);
     expect(skipped.returns[0]).toHaveProperty('result');
     await bridge?.close();
@@ -198,7 +198,12 @@ describe('frontend.targets (--call=targets)', () => {
   it('lists the image as the default target of an inference aikitfile', async () => {
     const a = await ask('frontend.targets', GOOD);
     const list = a.json as { targets: { name?: string; default?: boolean; description: string }[] };
-    expect(list.targets.map((t) => t.name)).toEqual([undefined, 'packager/modelpack', 'packager/generic']);
+    expect(list.targets.map((t) => t.name)).toEqual([
+      undefined,
+      'lock',
+      'packager/modelpack',
+      'packager/generic',
+    ]);
     expect(list.targets[0]).toMatchObject({ default: true });
     expect(list.targets.filter((t) => t.default)).toHaveLength(1);
     expect(a.metadata['result.txt']).toMatch(/^TARGET +DESCRIPTION\n\(default\) +the model-serving image/);

@@ -16,12 +16,22 @@ export interface BuildFile {
   data: Uint8Array;
   filename: string;
   vertex: string;
+  /** Files read from beside a local build file (its lock), by name; absent ones are left out. */
+  alongside?: Record<string, Uint8Array>;
 }
 
-/** Reads the build file the way dockerui does, from wherever the build was started. */
-export async function readBuildFile(ctx: FrontendContext): Promise<BuildFile> {
+/**
+ * Reads the build file the way dockerui does, from wherever the build was started; from a local
+ * directory also the `alongside` files that exist, in the same transfer.
+ */
+export async function readBuildFile(
+  ctx: FrontendContext,
+  alongside: readonly string[] = [],
+): Promise<BuildFile> {
   const { opts } = ctx;
-  const file = opts.remoteContext ? await readRemote(ctx, opts.remoteContext) : await readLocal(ctx);
+  const file = opts.remoteContext
+    ? await readRemote(ctx, opts.remoteContext)
+    : await readLocal(ctx, alongside);
   // Parsing costs about 1 s per MB; real aikitfiles are a few KB.
   if (file.data.length > MAX_BUILD_FILE_BYTES) {
     throw new AikitError(
@@ -35,20 +45,30 @@ export async function readBuildFile(ctx: FrontendContext): Promise<BuildFile> {
   return file;
 }
 
-/** A local source limited to that one file. */
-function readLocal(ctx: FrontendContext): Promise<BuildFile> {
+/** A local source limited to that one file (and the files read alongside it). */
+async function readLocal(ctx: FrontendContext, alongside: readonly string[]): Promise<BuildFile> {
   const { opts, caps } = ctx;
   const state = local(opts.dockerfileLocal, {
     sessionId: opts.sessionFor(opts.dockerfileLocal),
-    followPaths: [opts.filename],
+    followPaths: [opts.filename, ...alongside],
     sharedKeyHint: opts.dockerfileLocal,
     ...(caps.llbCaps.has('source.local.differ') ? { differ: 'none' as const } : {}),
     name: `[internal] load aikitfile ${opts.filename}`,
   });
-  return readFromSource(ctx, state, opts.filename, {
+  const { ref, ...file } = await readFromSource(ctx, state, opts.filename, {
     where: 'the build',
     hint: 'name the file with -f, e.g. docker buildx build -f aikitfile.yaml .',
   });
+  if (alongside.length === 0) return file;
+  const found: Record<string, Uint8Array> = {};
+  for (const name of alongside) {
+    try {
+      found[name] = await ctx.client.readFile(ref, name);
+    } catch (e) {
+      if (!(e instanceof BuildkitError && /no such file|not found/i.test(e.message))) throw e;
+    }
+  }
+  return { ...file, alongside: found };
 }
 
 /**
@@ -72,7 +92,7 @@ async function readRemote(ctx: FrontendContext, url: string): Promise<BuildFile>
  * `docker buildx build -f aikitfile.yaml https://host/repo.git#ref:subdir`: the engine checks
  * the repository out and the file is read from it, `-f` relative to the subdir.
  */
-function readGit(ctx: FrontendContext, url: string): Promise<BuildFile> {
+async function readGit(ctx: FrontendContext, url: string): Promise<BuildFile> {
   const hash = url.indexOf('#');
   const remote = hash < 0 ? url : url.slice(0, hash);
   const [ref, subdir] = hash < 0 ? ['', ''] : url.slice(hash + 1).split(':', 2);
@@ -81,10 +101,11 @@ function readGit(ctx: FrontendContext, url: string): Promise<BuildFile> {
     ...(subdir ? { subdir } : {}),
     name: `[internal] load git source ${redactUrl(remote)}${ref ? `#${ref}` : ''}`,
   });
-  return readFromSource(ctx, state, ctx.opts.filename, {
+  const { data, vertex, filename } = await readFromSource(ctx, state, ctx.opts.filename, {
     where: redactUrl(remote),
     hint: 'name the aikitfile inside the repository with -f (relative to the #ref:subdir)',
   });
+  return { data, vertex, filename };
 }
 
 /** Solves a one-source graph and reads the file; a missing file says where it was looked for. */
@@ -93,12 +114,12 @@ async function readFromSource(
   state: State,
   filename: string,
   missing: { where: string; hint: string },
-): Promise<BuildFile> {
+): Promise<BuildFile & { ref: string }> {
   const def = marshal(state, { caps: ctx.caps.llbCaps });
   const refId = await ctx.client.solve(def);
   try {
     const data = await ctx.client.readFile(refId, filename);
-    return { data, vertex: digestOf(def.def[0]!), filename };
+    return { data, vertex: digestOf(def.def[0]!), filename, ref: refId };
   } catch (e) {
     if (e instanceof BuildkitError && /no such file|not found/i.test(e.message)) {
       throw new AikitError('AIKITFILE_NOT_FOUND', `cannot read ${filename} from ${missing.where}`, {
