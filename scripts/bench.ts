@@ -409,7 +409,7 @@ say(
   `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: Docker ${dockerVersion}, ${buildx},`,
 );
 say(
-  `${(await import('node:os')).cpus().length} CPUs, Node ${process.version}. Medians of ${RUNS} runs (cold 1 GiB builds: ${COLD_RUNS}); times are the wall clock of the \`docker buildx build\` client.`,
+  `${(await import('node:os')).cpus().length} CPUs, Node ${process.version}. Medians of ${RUNS} runs (cold builds: ${COLD_RUNS}; the machine may be loaded by other work); times are the wall clock of the \`docker buildx build\` client.`,
 );
 say();
 
