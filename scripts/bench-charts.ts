@@ -3,6 +3,7 @@
 //   bench/cold-build.svg     cold build time by model size: aikitfile, Dockerfile and the floor
 //   bench/cached-build.svg   fully cached rebuild per engine and output: aikitfile and Dockerfile
 //   bench/conversion.svg     conversion time against the number of models
+//   bench/growth-models.svg  cold build time against the number of models (when measured)
 //
 // `npm run bench` calls renderBenchCharts with what it measured (and writes bench/results.json);
 // `npx tsx scripts/bench-charts.ts` draws them again from bench/results.json, or from the tables
@@ -25,6 +26,8 @@ export interface BenchFigures {
   cold: { modelMiB: number; export: string; aikitfile: number; dockerfile: number; floor: number }[];
   /** In-process conversion (parse, validate, convert, marshal), median ms. */
   conversion: { models: number; ms: number }[];
+  /** Conversion (ms) and cold build (s) time by the number of models. */
+  growthModels?: { models: number; convertMs: number; buildS: number }[];
 }
 
 const BENCH = resolve(import.meta.dirname, '../bench');
@@ -99,7 +102,7 @@ const CONFIG = {
   title: { fontSize: 14, anchor: 'start' as const },
 };
 
-/** The Vega-Lite specs of the three charts. */
+/** The Vega-Lite specs of the charts. */
 export function chartSpecs(f: BenchFigures): Record<string, TopLevelSpec> {
   const subtitle = `${f.engine}${f.date ? `, ${f.date}` : ''}; medians, lower is better`;
   const cold = f.cold.flatMap((c) => [
@@ -111,7 +114,36 @@ export function chartSpecs(f: BenchFigures): Record<string, TopLevelSpec> {
     { engine: c.engine, output: c.output, builder: 'aikitfile', ms: c.aikitfile },
     { engine: c.engine, output: c.output, builder: 'Dockerfile', ms: c.dockerfile },
   ]);
+  const growth: Record<string, TopLevelSpec> = f.growthModels?.length
+    ? {
+        'growth-models': {
+          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+          title: {
+            text: 'Cold build time against the number of models',
+            subtitle: `${subtitle}; 64 KiB each`,
+          },
+          width: 420,
+          height: 220,
+          data: { values: f.growthModels },
+          layer: [
+            { mark: { type: 'line', color: BUILDERS.aikitfile } },
+            { mark: { type: 'point', filled: true, size: 60, color: BUILDERS.aikitfile, tooltip: true } },
+          ],
+          encoding: {
+            x: {
+              field: 'models',
+              type: 'quantitative',
+              title: 'models in the aikitfile',
+              scale: { zero: true },
+            },
+            y: { field: 'buildS', type: 'quantitative', title: 'seconds', scale: { zero: true } },
+          },
+          config: CONFIG,
+        },
+      }
+    : {};
   return {
+    ...growth,
     'cold-build': {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: 'Cold build time by model size', subtitle },

@@ -106,6 +106,7 @@ function modelLayers(spec: InferenceSpec, opts: ConvertOptions): Layer[] {
     }),
     name: `[aikit] add model ${f.model.name} to ${f.dest}`,
     location: f.location,
+    ...(f.layer ? { ready: f.layer } : {}),
   }));
 }
 

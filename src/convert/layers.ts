@@ -6,6 +6,11 @@ import { Caps, merge, scratch, type FileAction, type SourceLocation, type State 
 /** One layer: file actions that build it on an empty filesystem. */
 export interface Layer {
   action: FileAction;
+  /**
+   * The layer as it already is, when a step produced exactly its files (a model fetched straight
+   * into its place): merged as it is, no file op. A chain still applies `action`.
+   */
+  ready?: State;
   /** Progress line. */
   name: string;
   location?: SourceLocation | undefined;
@@ -29,5 +34,5 @@ export function stackingFor(llbCaps: ReadonlySet<string> | undefined): Stacking 
 export function stackLayers(base: State, layers: readonly Layer[], how: Stacking, name: string): State {
   const op = (l: Layer) => ({ name: l.name, ...(l.location ? { location: l.location } : {}) });
   if (how === 'chain') return layers.reduce((s, l) => s.file(l.action, op(l)), base);
-  return merge([base, ...layers.map((l) => scratch().file(l.action, op(l)))], { name });
+  return merge([base, ...layers.map((l) => l.ready ?? scratch().file(l.action, op(l)))], { name });
 }

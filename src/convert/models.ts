@@ -37,6 +37,8 @@ export interface ModelFile {
   source: State;
   srcPath: string;
   location: SourceLocation | undefined;
+  /** A state holding nothing but the file at `dest` (mode 0444): the model's layer as it is. */
+  layer?: State;
 }
 
 /** Where remote model sources live, from `AIKIT_*` build-args (mirrors, private repos). */
@@ -235,15 +237,14 @@ export function modelFiles(spec: InferenceSpec, opts: ModelSourceOptions): Model
       case 'oci': {
         const blob = ociModelBlob(src, metadata, model);
         const name = `[aikit] pull ${model.name} from oci://${src.ref}`;
-        return [
-          {
-            model,
-            dest,
-            source: blobSource(src, blob.digest, file, settings.oci ?? DEFAULT_OCI_PULL, { name, ...at }),
-            srcPath: `/${file}`,
-            location,
-          },
-        ];
+        const oci = settings.oci ?? DEFAULT_OCI_PULL;
+        if (oci.daemonBlobs) {
+          const source = blobSource(src, blob.digest, file, oci, { name, ...at });
+          return [{ model, dest, source, srcPath: `/${file}`, location }];
+        }
+        // The registry step writes the file where the image wants it: its output is the layer.
+        const layer = blobSource(src, blob.digest, dest.slice(1), oci, { name, ...at });
+        return [{ model, dest, source: layer, srcPath: dest, location, layer }];
       }
     }
   });

@@ -56,6 +56,10 @@ const SCRIPT = [
   `  else { echo error; cat /tmp/oras.err; } >${OUT}${PULL_STATUS}; fi`,
   '  exit 0',
   'fi',
+  // The model's own directories (0755), then the file read-only (0444) as oras creates it: the
+  // step's output is the model's layer as it is (layers.ts), with no copy.
+  `case $file in */*) mkdir -p "${OUT}/\${file%/*}" ;; esac`,
+  'umask 0222',
   `oras blob fetch "$@" --output "${OUT}/$file" "$ref" || exit 1`,
   // oras verifies the digest too; the check here holds whatever image AIKIT_ORAS_IMAGE names to it.
   `set -- $(sha256sum "${OUT}/$file")`,
@@ -112,7 +116,9 @@ export function manifestStep(
 
 /**
  * The model blob as `/<file>`: from the daemon where it has `docker-image+blob://`, else fetched
- * by oras in a step cached by its digest and checked against it.
+ * by oras in a step cached by its digest and checked against it. For the step, `file` may hold
+ * directories (`models/x.gguf`): they are made 0755 and the file is 0444, so the step's output
+ * can be the model's layer itself. The daemon's blob source takes a bare file name only.
  */
 export function blobSource(
   src: OciSource,

@@ -130,6 +130,21 @@ describe('charts', () => {
     ).toBe(true);
   });
 
+  it('draws the growth chart only when the number of models was measured', async () => {
+    expect(chartSpecs(FIGURES)['growth-models']).toBeUndefined();
+    const growthModels = [
+      { models: 1, convertMs: 10, buildS: 3 },
+      { models: 10, convertMs: 20, buildS: 4 },
+      { models: 100, convertMs: 130, buildS: 18 },
+    ];
+    const svg = await renderSvg(chartSpecs({ ...FIGURES, growthModels })['growth-models']!);
+    const points = marks(svg, 'point');
+    expect(points).toHaveLength(3);
+    expect(points.some((p) => p.includes('models in the aikitfile: 100;') && p.includes('seconds: 18'))).toBe(
+      true,
+    );
+  });
+
   it('writes the three charts as files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aikit-charts-'));
     try {
