@@ -25,7 +25,7 @@ import { engineImageResolver } from './engine.js';
 // document written by a file op into a scratch state of its own, which the result's attestation
 // points at, so the image's layers and the LLB of the image itself stay as they were.
 
-/** Where the document is in its state; also its name in `--output type=local` if it ever went there. */
+/** Where the document is in its state; also the statement's name in `--output type=local|tar`. */
 export const BOM_PATH = '/aikit.spdx.json';
 
 /**
@@ -84,8 +84,9 @@ export async function platformBom(
       refId,
       path: BOM_PATH,
       predicateType: SPDX_PREDICATE_TYPE,
-      // BuildKit's keys: an SBOM, for images and OCI layouts only (not written into local/tar outputs).
-      metadata: { reason: Buffer.from('sbom'), 'inline-only': Buffer.from('true') },
+      // Not inline-only: BuildKit's OCI and docker tarballs of one platform drop those (exporter
+      // writer.go); so a local or tar output gets the statement as a file, as with --sbom.
+      metadata: { reason: Buffer.from('sbom') },
     },
   ];
 }
