@@ -5,6 +5,7 @@
 #   scripts/sign.sh sign   REPOSITORY@sha256:<index digest>
 #   scripts/sign.sh verify REPOSITORY@sha256:<index digest>
 #   scripts/sign.sh keygen PREFIX      (PREFIX.key and PREFIX.pub, for tests; COSIGN_PASSWORD)
+#   scripts/sign.sh install            (prints the cosign it uses, fetching Debian's if need be)
 #
 # sign: a cosign signature on the digest, then each platform's SBOM (the SPDX document the
 # image carries as a BuildKit attestation: aikit's bill of materials, or BuildKit's scanner
@@ -28,13 +29,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/sign.sh sign|verify REPOSITORY@sha256:<digest> | keygen PREFIX" >&2
+  echo "usage: scripts/sign.sh sign|verify REPOSITORY@sha256:<digest> | keygen PREFIX | install" >&2
   exit 2
 }
-[[ $# -eq 2 ]] || usage
-action="$1" image="$2"
-[[ "$action" == sign || "$action" == verify || "$action" == keygen ]] || usage
-[[ "$action" == keygen || "$image" =~ ^([^@]+)@(sha256:[a-f0-9]{64})$ ]] || {
+[[ $# -eq 2 || "${1:-}" == install ]] || usage
+action="$1" image="${2:-}"
+[[ "$action" == sign || "$action" == verify || "$action" == keygen || "$action" == install ]] || usage
+[[ "$action" == keygen || "$action" == install || "$image" =~ ^([^@]+)@(sha256:[a-f0-9]{64})$ ]] || {
   echo "scripts/sign.sh: $image is not REPOSITORY@sha256:<digest>; sign what was pushed, by digest" >&2
   exit 2
 }
@@ -71,6 +72,10 @@ cosign_binary() {
 }
 
 cosign="$(cosign_binary)"
+if [[ "$action" == install ]]; then
+  printf '%s\n' "$cosign"
+  exit 0
+fi
 if [[ "$action" == keygen ]]; then
   exec "$cosign" generate-key-pair --output-key-prefix "$image"
 fi
