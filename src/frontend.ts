@@ -8,6 +8,7 @@ import {
   type ConvertOptions,
   type ImageDigests,
 } from './convert/index.js';
+import { bomWanted, platformBom } from './frontend/bom.js';
 import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './frontend/check.js';
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
 import { buildFinetune } from './frontend/finetune.js';
@@ -107,5 +108,16 @@ async function buildPlatform(
   const def = marshal(state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
   const refId = await client.solve(def, { cacheImports: opts.cacheImports });
   log.debug({ platform: formatPlatform(platform), ops: def.def.length }, 'solved');
-  return { platform, refId, imageConfig: image };
+  // The bill of materials is a separate state: the image's own graph is unchanged.
+  const { settings, metadata } = shared.sources ?? {};
+  const attestations =
+    bomWanted(ctx) && settings && metadata
+      ? await platformBom(
+          ctx,
+          spec,
+          { artifacts: shared.artifacts, settings, metadata, imageDigests },
+          platform,
+        )
+      : undefined;
+  return { platform, refId, imageConfig: image, ...(attestations ? { attestations } : {}) };
 }

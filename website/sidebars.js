@@ -23,6 +23,7 @@ const sidebars = {
         'gpu',
         'kubernetes',
         'security',
+        'supply-chain',
       ],
     },
     {

@@ -15,6 +15,7 @@ describe('the register of build-args', () => {
       ...SOURCE_ARGS.map(() => 'sources'),
       'frontend',
       'frontend',
+      'frontend',
       ...buildArgsReadBy('packager').map(() => 'packager'),
       ...FINETUNE_ARGS.map(() => 'finetune'),
     ]);
@@ -26,7 +27,11 @@ describe('the register of build-args', () => {
       'generic_output_mode',
       'AIKIT_PACKAGER_IMAGE',
     ]);
-    expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual(['AIKIT_LOCKED', 'AIKIT_CHECK']);
+    expect(buildArgsReadBy('frontend').map((a) => a.name)).toEqual([
+      'AIKIT_LOCKED',
+      'AIKIT_CHECK',
+      'AIKIT_SBOM',
+    ]);
     expect(buildArgsReadBy('aikitfile').map((a) => a.name)).toEqual(['model', 'runtime']);
     for (const a of BUILD_ARGS) expect(a.description, a.name).not.toBe('');
   });

@@ -127,6 +127,7 @@ const SOURCES: readonly BuildArgInfo[] = [
 export const CHECK_ARG = 'AIKIT_CHECK';
 /** How a build holds to the lock beside its aikitfile (lock/apply.ts, lockMode). */
 export const LOCKED_ARG = 'AIKIT_LOCKED';
+export const SBOM_ARG = 'AIKIT_SBOM';
 
 const FRONTEND: readonly BuildArgInfo[] = [
   {
@@ -140,6 +141,12 @@ const FRONTEND: readonly BuildArgInfo[] = [
     description:
       'checks, as BUILDKIT_DOCKERFILE_CHECK: skip=<Rule,...|all> drops warnings, error=true fails --check and the build on warnings',
     default: '',
+  },
+  {
+    name: SBOM_ARG,
+    description:
+      'false leaves out the SPDX bill of materials every inference image carries as an attestation (buildx does not pass --sbom=false on)',
+    default: 'true',
   },
 ];
 

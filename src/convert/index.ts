@@ -29,7 +29,7 @@ export {
   sourceSettings,
 } from './models.js';
 export type { Metadata, MetadataRequest, SourceSettings } from './models.js';
-export { BUILD_ARGS, buildArgsReadBy, CHECK_ARG, unusedBuildArgs } from './build-args.js';
+export { BUILD_ARGS, buildArgsReadBy, CHECK_ARG, SBOM_ARG, unusedBuildArgs } from './build-args.js';
 export { TARGETS, targetsFor } from './targets.js';
 export type { TargetInfo } from './targets.js';
 export type { BuildArg, BuildArgInfo } from './build-args.js';
@@ -46,3 +46,12 @@ export type {
   PackageTool,
 } from './package/index.js';
 export * from './lock/index.js';
+export {
+  inventory,
+  serializeSpdx,
+  SPDX_PREDICATE_TYPE,
+  spdxDocument,
+  spdxTime,
+  toolImageRefs,
+} from './bom/index.js';
+export type { Inventory, SpdxDocument } from './bom/index.js';

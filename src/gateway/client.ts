@@ -49,6 +49,18 @@ export interface ImageConfigResult {
   config: Uint8Array;
 }
 
+/**
+ * An in-toto attestation of a result (gateway.proto `Attestation`, kind InToto): the predicate is
+ * the file at `path` in the ref `refId`; with no subjects, BuildKit makes the image itself the
+ * subject. `metadata` carries BuildKit's keys (`reason`, `inline-only`).
+ */
+export interface ResultAttestation {
+  refId: string;
+  path: string;
+  predicateType: string;
+  metadata: Record<string, Uint8Array>;
+}
+
 export type ReturnPayload =
   | {
       kind: 'result';
@@ -56,6 +68,8 @@ export type ReturnPayload =
       /** Whether to answer with a per-platform map even for one platform. */
       multi: boolean;
       metadata: Record<string, Uint8Array>;
+      /** By platform id (the ids of `refs.platforms`). */
+      attestations?: Record<string, ResultAttestation[]>;
     }
   | { kind: 'error'; status: RpcStatus };
 
@@ -313,7 +327,23 @@ export class BridgeClient {
       !multi && refs.length === 1
         ? { ref: { id: refs[0]!.refId }, metadata }
         : { refs: { refs: Object.fromEntries(refs.map((r) => [r.platformId, { id: r.refId }])) }, metadata };
-    await this.call('Return', { result });
+    const attestations = payload.attestations
+      ? Object.fromEntries(
+          Object.entries(payload.attestations).map(([platformId, list]) => [
+            platformId,
+            {
+              attestation: list.map((a) => ({
+                kind: 'InToto',
+                metadata: a.metadata,
+                ref: { id: a.refId },
+                path: a.path,
+                inTotoPredicateType: a.predicateType,
+              })),
+            },
+          ]),
+        )
+      : undefined;
+    await this.call('Return', { result: attestations ? { ...result, attestations } : result });
   }
 
   close(): void {

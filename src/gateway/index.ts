@@ -1,7 +1,14 @@
 export { MAX_BUILD_FILE_BYTES, readBuildFile } from './build-source.js';
 export type { BuildFile } from './build-source.js';
 export { BridgeClient, BuildkitError, statusFromTrailers } from './client.js';
-export type { ImageConfigResult, PingResult, ReturnPayload, RpcStatus, SolveOptions } from './client.js';
+export type {
+  ImageConfigResult,
+  PingResult,
+  ResultAttestation,
+  ReturnPayload,
+  RpcStatus,
+  SolveOptions,
+} from './client.js';
 export { parseBuildOptions, readFrontendEnv } from './env.js';
 export type { BuildOptions, FrontendEnv } from './env.js';
 export { targetPlatforms } from './platforms.js';

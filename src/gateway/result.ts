@@ -1,11 +1,13 @@
 import { formatPlatform, type Platform } from '../llb/index.js';
-import type { ReturnPayload } from './client.js';
+import type { ResultAttestation, ReturnPayload } from './client.js';
 
 export interface PlatformResult {
   platform: Platform;
   refId: string;
   /** The OCI image config JSON for this platform. */
   imageConfig: unknown;
+  /** In-toto attestations the exporter attaches to this platform's image (an SBOM). */
+  attestations?: ResultAttestation[];
 }
 
 /**
@@ -25,11 +27,20 @@ export function resultPayload(results: PlatformResult[], multi: boolean): Return
     metadata[key] = Buffer.from(JSON.stringify(r.imageConfig));
   }
   metadata['refs.platforms'] = Buffer.from(JSON.stringify({ Platforms: platforms }));
+  // Keyed by the platform ids of refs.platforms, even for one ref: the exporters look them up so.
+  const attested = results.filter((r) => r.attestations?.length);
   return {
     kind: 'result',
     multi: !single,
     refs: results.map((r) => ({ platformId: formatPlatform(r.platform), refId: r.refId })),
     metadata,
+    ...(attested.length > 0
+      ? {
+          attestations: Object.fromEntries(
+            attested.map((r) => [formatPlatform(r.platform), r.attestations!]),
+          ),
+        }
+      : {}),
   };
 }
 
