@@ -1,6 +1,6 @@
 'use strict';
 // The frontend image's entry point: runs frontend.cjs with the V8 code cache made at image build
-// time (frontend.cjs.cache), which skips most of the compile work of a 1.2 MB bundle on every
+// time (frontend.cjs.cache), which skips most of the compile work of a 1.4 MB bundle on every
 // build. A missing or rejected cache only costs that time back. With AIKIT_WRITE_CODE_CACHE set
 // it runs the bundle briefly and writes the cache instead (scripts/frontend-image.sh does this
 // with the image's own node binary, since a cache is only valid for the V8 that made it).

@@ -3,9 +3,10 @@ import net from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeClient, BuildkitError, statusFromTrailers } from './client.js';
-import { openStdioSession } from './transport.js';
+import { BridgeClient, BuildkitError, statusFromGrpcError } from './client.js';
+import { openStdioBridge, type StdioBridge } from './transport.js';
 
 // google.rpc.Status by hand: code=1 varint, message=2 string, details=3 Any{type_url=1, value=2}.
 function status(code: number, message: string, typeUrl: string, value: string): Buffer {
@@ -14,13 +15,15 @@ function status(code: number, message: string, typeUrl: string, value: string): 
   return Buffer.concat([Buffer.from([0x08, code]), field(0x12, Buffer.from(message)), field(0x1a, any)]);
 }
 
-describe('statusFromTrailers', () => {
-  it('reads the code and the percent-encoded message', () => {
-    expect(statusFromTrailers({})).toBeUndefined();
-    expect(statusFromTrailers({ 'grpc-status': '0' })).toEqual({ code: 0, message: '', details: [] });
-    expect(
-      statusFromTrailers({ 'grpc-status': '5', 'grpc-message': 'open%20x:%20no%20such%20file' }),
-    ).toEqual({
+function grpcError(code: number, details: string, bin?: Buffer): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  if (bin) metadata.set('grpc-status-details-bin', bin);
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata });
+}
+
+describe('statusFromGrpcError', () => {
+  it('falls back to the code and text without details', () => {
+    expect(statusFromGrpcError(grpcError(5, 'open x: no such file'))).toEqual({
       code: 5,
       message: 'open x: no such file',
       details: [],
@@ -29,22 +32,30 @@ describe('statusFromTrailers', () => {
 
   it('keeps the typed details of grpc-status-details-bin', () => {
     const raw = status(2, 'failed to solve', 'github.com/moby/buildkit/errdefs.Source+json', '{"x":1}');
-    const s = statusFromTrailers({
-      'grpc-status': '2',
-      'grpc-message': 'ignored when the details say it',
-      'grpc-status-details-bin': raw.toString('base64').replace(/=+$/, ''),
-    });
-    expect(s?.code).toBe(2);
-    expect(s?.message).toBe('failed to solve');
-    expect(s?.details.map((d) => [d.type_url, Buffer.from(d.value).toString()])).toEqual([
+    const s = statusFromGrpcError(grpcError(2, 'ignored when the details say it', raw));
+    expect(s.code).toBe(2);
+    expect(s.message).toBe('failed to solve');
+    expect(s.details.map((d) => [d.type_url, Buffer.from(d.value).toString()])).toEqual([
       ['github.com/moby/buildkit/errdefs.Source+json', '{"x":1}'],
     ]);
   });
+
+  it('does not let malformed details hide the error', () => {
+    expect(statusFromGrpcError(grpcError(13, 'boom', Buffer.from([0xff, 0xff, 0xff])))).toEqual({
+      code: 13,
+      message: 'boom',
+      details: [],
+    });
+  });
 });
 
-describe('BridgeClient over a bare HTTP/2 server', () => {
+describe('BridgeClient (grpc-js) over a bare HTTP/2 server', () => {
   let server: http2.Http2Server | undefined;
-  afterEach(() => server?.close());
+  let bridge: StdioBridge | undefined;
+  afterEach(() => {
+    bridge?.close();
+    server?.close();
+  });
 
   async function clientFor(handler: (s: http2.ServerHttp2Stream, h: http2.IncomingHttpHeaders) => void) {
     server = http2.createServer();
@@ -54,7 +65,9 @@ describe('BridgeClient over a bare HTTP/2 server', () => {
     const conn = await new Promise<net.Socket>((r) => {
       const c = net.connect(sock, () => r(c));
     });
-    return new BridgeClient(openStdioSession(conn, conn));
+    // The frontend's own path: grpc-js dials the bridge, which splices it onto the "stdio" given.
+    bridge = await openStdioBridge(conn, conn);
+    return new BridgeClient(bridge.target);
   }
 
   it('sends gRPC framing to /moby.buildkit.v1.frontend.LLBBridge/<method> and fails with the trailers status', async () => {
@@ -78,7 +91,7 @@ describe('BridgeClient over a bare HTTP/2 server', () => {
     client.close();
   });
 
-  it('fails a malformed answer with INTERNAL instead of decoding it', async () => {
+  it('fails a truncated answer instead of decoding it', async () => {
     const client = await clientFor((stream) => {
       stream.resume();
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
@@ -86,7 +99,9 @@ describe('BridgeClient over a bare HTTP/2 server', () => {
       stream.end(Buffer.from([0, 0, 0, 0, 9, 1, 2])); // says 9 bytes, carries 2
     });
     const err = await client.readFile('ref-1', 'x').catch((e: unknown) => e);
-    expect((err as BuildkitError).status.code).toBe(13);
+    // grpc-js's verdict on a stream that ends inside its message: no message received.
+    expect(err).toBeInstanceOf(BuildkitError);
+    expect((err as BuildkitError).status.code).toBe(grpc.status.UNIMPLEMENTED);
     client.close();
   });
 });

@@ -1,4 +1,4 @@
-import type http2 from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { Definition, Platform } from '../llb/index.js';
@@ -7,7 +7,7 @@ import { bundledProtoRoot, protoDir } from '../util/proto-dir.js';
 
 const GATEWAY_PROTO = 'github.com/moby/buildkit/frontend/gateway/pb/gateway.proto';
 const STATUS_PROTO = 'google/rpc/status.proto';
-// BuildKit's server and Go client both use 16 MiB either way.
+// BuildKit's server and Go client both use 16 MiB; grpc-js defaults to 4 MiB.
 const MAX_MESSAGE = 16 << 20;
 
 /** A google.rpc.Status as the gateway exchanges it; details are opaque `Any`s. */
@@ -74,19 +74,15 @@ export type ReturnPayload =
   | { kind: 'error'; status: RpcStatus };
 
 const SERVICE = 'moby.buildkit.v1.frontend.LLBBridge';
-// How grpc-js's proto-loader turned messages into objects before this client replaced it; the
-// callers read fields by these rules (names as in the .proto, 64-bit numbers and enums as strings).
+// How @grpc/proto-loader turns messages into objects (the options the fake bridge in the unit
+// tests loads with): the callers read fields by these rules (names as in the .proto, 64-bit
+// numbers and enums as strings).
 const TO_OBJECT: protobuf.IConversionOptions = {
   longs: String,
   enums: String,
   defaults: false,
   oneofs: true,
 };
-// gRPC status codes this client produces itself (grpc/doc/statuscodes.md).
-const DEADLINE_EXCEEDED = 4;
-const RESOURCE_EXHAUSTED = 8;
-const INTERNAL = 13;
-const UNAVAILABLE = 14;
 
 let gatewayRoot: protobuf.Root | undefined;
 
@@ -106,129 +102,99 @@ function root(): protobuf.Root {
   return gatewayRoot;
 }
 
-/** Decodes a `grpc-status-details-bin` trailer (a google.rpc.Status), or undefined if unusable. */
-function decodeStatus(raw: Uint8Array): RpcStatus | undefined {
-  try {
-    const type = root().lookupType('google.rpc.Status');
-    const decoded = type.toObject(type.decode(raw), { longs: Number, bytes: Buffer });
-    return {
-      code: Number(decoded['code'] ?? 0),
-      message: String(decoded['message'] ?? ''),
-      details: ((decoded['details'] as { type_url: string; value: Buffer }[] | undefined) ?? []).map((d) => ({
-        type_url: d.type_url,
-        value: d.value,
-      })),
-    };
-  } catch {
-    // A malformed detail must not hide the error itself.
-    return undefined;
+/** Decodes `grpc-status-details-bin`, falling back to code and text when it is absent. */
+export function statusFromGrpcError(err: grpc.ServiceError): RpcStatus {
+  const raw = err.metadata?.get('grpc-status-details-bin')[0];
+  if (raw instanceof Buffer && raw.length > 0) {
+    try {
+      const type = root().lookupType('google.rpc.Status');
+      const decoded = type.toObject(type.decode(raw), { longs: Number, bytes: Buffer });
+      return {
+        code: Number(decoded['code'] ?? err.code),
+        message: String(decoded['message'] ?? err.details),
+        details: ((decoded['details'] as { type_url: string; value: Buffer }[] | undefined) ?? []).map(
+          (d) => ({ type_url: d.type_url, value: d.value }),
+        ),
+      };
+    } catch {
+      // A malformed detail must not hide the error itself.
+    }
   }
+  return { code: err.code ?? grpc.status.UNKNOWN, message: err.details ?? err.message, details: [] };
 }
 
-/** The call's status from its trailers (or the headers of a trailers-only answer). */
-export function statusFromTrailers(headers: http2.IncomingHttpHeaders): RpcStatus | undefined {
-  const code = headers['grpc-status'];
-  if (code === undefined) return undefined;
-  let message = String(headers['grpc-message'] ?? '');
-  try {
-    message = decodeURIComponent(message);
-  } catch {
-    // grpc-go percent-encodes; a server that does not is read as it is.
-  }
-  const raw = headers['grpc-status-details-bin'];
-  const details = typeof raw === 'string' && raw ? decodeStatus(Buffer.from(raw, 'base64')) : undefined;
-  if (details && Number(code) !== 0) return { ...details, code: details.code || Number(code) };
-  return { code: Number(code), message, details: [] };
+interface Codec {
+  path: string;
+  serialize: (req: object) => Buffer;
+  deserialize: (bytes: Buffer) => unknown;
 }
+
+const codecs = new Map<string, Codec>();
 
 /**
- * One unary gRPC call on the session: the request as one length-prefixed message, the answer
- * as one, the status in the trailers (the whole of the protocol a unary call uses).
+ * A method's path and its protobufjs (de)serializers, made on first use from the bundled
+ * descriptors: what proto-loader would give grpc-js, without converting every descriptor and
+ * generating code for every message type before the first call.
  */
-function unary(
-  session: http2.ClientHttp2Session,
-  method: string,
-  body: Uint8Array,
-  timeoutMs?: number,
-): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const fail = (status: RpcStatus) => reject(new BuildkitError(method, status));
-    if (body.length > MAX_MESSAGE) {
-      fail({ code: RESOURCE_EXHAUSTED, message: `${method}: request of ${body.length} bytes`, details: [] });
-      return;
-    }
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = session.request({
-        ':method': 'POST',
-        ':path': `/${SERVICE}/${method}`,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'user-agent': 'aikit-gateway',
-        ...(timeoutMs ? { 'grpc-timeout': `${timeoutMs}m` } : {}),
-      });
-    } catch (e) {
-      fail({ code: UNAVAILABLE, message: `gateway connection closed: ${String(e)}`, details: [] });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let status: RpcStatus | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    if (timeoutMs) {
-      timer = setTimeout(() => {
-        status = { code: DEADLINE_EXCEEDED, message: 'Deadline exceeded', details: [] };
-        stream.close(0x8 /* CANCEL */);
-      }, timeoutMs);
-    }
-    stream.on('response', (headers) => (status ??= statusFromTrailers(headers)));
-    stream.on(
-      'trailers',
-      (trailers: http2.IncomingHttpHeaders) => (status = statusFromTrailers(trailers) ?? status),
-    );
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('error', (e: Error) => {
-      status ??= { code: UNAVAILABLE, message: `gateway stream failed: ${e.message}`, details: [] };
-    });
-    stream.on('close', () => {
-      clearTimeout(timer);
-      if (!status) status = { code: UNAVAILABLE, message: 'gateway connection closed', details: [] };
-      if (status.code !== 0) return fail(status);
-      const data = Buffer.concat(chunks);
-      const length = data.length >= 5 ? data.readUInt32BE(1) : -1;
-      if (length > MAX_MESSAGE)
-        return fail({
-          code: RESOURCE_EXHAUSTED,
-          message: `${method}: answer of ${length} bytes`,
-          details: [],
-        });
-      if (length < 0 || data[0] !== 0 || data.length !== 5 + length)
-        return fail({ code: INTERNAL, message: `${method}: malformed response message`, details: [] });
-      resolve(data.subarray(5));
-    });
-    const frame = Buffer.allocUnsafe(5 + body.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    stream.end(frame);
-  });
-}
-
-/** A typed LLBBridge client; one per frontend process, over the stdio session. */
-export class BridgeClient {
-  constructor(private readonly session: http2.ClientHttp2Session) {}
-
-  private async call<T>(method: string, req: object, timeoutMs?: number): Promise<T> {
+function codec(method: string): Codec {
+  let c = codecs.get(method);
+  if (!c) {
     const m = root().lookupService(SERVICE).methods[method];
     if (!m) throw new Error(`LLBBridge has no method ${method}`);
     m.resolve();
     const reqType = m.resolvedRequestType!;
     const resType = m.resolvedResponseType!;
-    const body = reqType.encode(reqType.fromObject(req)).finish();
+    c = {
+      path: `/${SERVICE}/${method}`,
+      serialize: (req) => {
+        const w = reqType.encode(reqType.fromObject(req)).finish();
+        return Buffer.from(w.buffer, w.byteOffset, w.byteLength);
+      },
+      deserialize: (bytes) => resType.toObject(resType.decode(bytes), TO_OBJECT),
+    };
+    codecs.set(method, c);
+  }
+  return c;
+}
+
+/** A typed LLBBridge client; one per frontend process, over the stdio connection (transport.ts). */
+export class BridgeClient {
+  private readonly grpc: grpc.Client;
+
+  constructor(target: string) {
+    this.grpc = new grpc.Client(target, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': MAX_MESSAGE,
+      'grpc.max_send_message_length': MAX_MESSAGE,
+      'grpc.enable_retries': 0,
+      // The single connection must never idle out between calls of a long build.
+      'grpc.client_idle_timeout_ms': 2147483647,
+      'grpc.keepalive_permit_without_calls': 0,
+      // Nothing serves channelz here: skip its bookkeeping on every call.
+      'grpc.enable_channelz': 0,
+      'grpc.primary_user_agent': 'aikit-gateway',
+    });
+  }
+
+  private call<T>(method: string, req: object, timeoutMs?: number): Promise<T> {
+    const c = codec(method);
+    const opts: grpc.CallOptions = timeoutMs ? { deadline: Date.now() + timeoutMs } : {};
     const t0 = performance.now();
-    const answer = await unary(this.session, method, body, timeoutMs);
-    // One line per round trip: how the bench counts and times them (scripts/bench/cached.ts).
-    log.debug({ method, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'gateway call');
-    return resType.toObject(resType.decode(answer), TO_OBJECT) as T;
+    return new Promise<T>((resolve, reject) => {
+      this.grpc.makeUnaryRequest(
+        c.path,
+        c.serialize,
+        c.deserialize,
+        req,
+        new grpc.Metadata(),
+        opts,
+        (err, res) => {
+          if (err) return reject(new BuildkitError(method, statusFromGrpcError(err)));
+          // One line per round trip: how the bench counts and times them (scripts/bench/cached.ts).
+          log.debug({ method, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'gateway call');
+          resolve(res as T);
+        },
+      );
+    });
   }
 
   async ping(): Promise<PingResult> {
@@ -347,6 +313,6 @@ export class BridgeClient {
   }
 
   close(): void {
-    this.session.close();
+    this.grpc.close();
   }
 }

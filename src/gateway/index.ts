@@ -1,6 +1,6 @@
 export { MAX_BUILD_FILE_BYTES, readBuildFile } from './build-source.js';
 export type { BuildFile } from './build-source.js';
-export { BridgeClient, BuildkitError, statusFromTrailers } from './client.js';
+export { BridgeClient, BuildkitError, statusFromGrpcError } from './client.js';
 export type {
   ImageConfigResult,
   PingResult,
@@ -18,7 +18,8 @@ export { runFrontend } from './run.js';
 export type { BuildFunc, FrontendContext, RunIO } from './run.js';
 export { sourceDetail, userErrorStatus } from './status.js';
 export type { SourceFile } from './status.js';
-export { openStdioSession } from './transport.js';
+export { openStdioBridge } from './transport.js';
+export type { StdioBridge } from './transport.js';
 export {
   describeAnswer,
   lintAnswer,

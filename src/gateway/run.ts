@@ -3,7 +3,7 @@ import { log } from '../util/log.js';
 import { BridgeClient, BuildkitError, type PingResult, type ReturnPayload } from './client.js';
 import { type BuildOptions, type FrontendEnv, parseBuildOptions, readFrontendEnv } from './env.js';
 import { userErrorStatus } from './status.js';
-import { openStdioSession } from './transport.js';
+import { openStdioBridge } from './transport.js';
 
 /** Everything a build function gets from the gateway. */
 export interface FrontendContext {
@@ -29,7 +29,8 @@ export interface RunIO {
  */
 export async function runFrontend(build: BuildFunc, io: RunIO = {}): Promise<number> {
   const started = performance.now();
-  const client = new BridgeClient(openStdioSession(io.input, io.output));
+  const bridge = await openStdioBridge(io.input, io.output);
+  const client = new BridgeClient(bridge.target);
   let payload: ReturnPayload;
   try {
     const env = readFrontendEnv(io.env);
@@ -48,9 +49,11 @@ export async function runFrontend(build: BuildFunc, io: RunIO = {}): Promise<num
   } catch (e) {
     log.error({ err: e }, 'return failed');
     client.close();
+    bridge.close();
     return 1;
   }
   client.close();
+  bridge.close();
   log.debug({ ms: Math.round(performance.now() - started) }, 'frontend done');
   return 0;
 }

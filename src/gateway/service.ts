@@ -7,9 +7,9 @@ const GATEWAY_PROTO = 'github.com/moby/buildkit/frontend/gateway/pb/gateway.prot
 let packageCache: grpc.GrpcObject | undefined;
 
 /**
- * The LLBBridge package as grpc-js sees it, for the in-process bridge the unit tests serve: an
- * independent gRPC implementation on the other end of the frontend's own client (client.ts).
- * The frontend image never loads it.
+ * The LLBBridge package as @grpc/proto-loader gives it to grpc-js, for the in-process bridge the
+ * unit tests serve. The frontend's client (client.ts) skips this conversion of every descriptor
+ * and makes its serializers from protobufjs directly, so the frontend image never loads it.
  */
 export function loadGateway(): grpc.GrpcObject {
   packageCache ??= grpc.loadPackageDefinition(

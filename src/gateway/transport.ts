@@ -1,30 +1,56 @@
-import http2 from 'node:http2';
-import { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 
 /**
- * BuildKit serves the gateway API as one cleartext HTTP/2 connection on our stdin/stdout. Node's
- * own HTTP/2 client runs over any duplex stream, so the session sits on stdio directly: no socket
- * to splice it through and no gRPC library to load before the first call, which is most of the
- * frontend's start-up (website/docs/performance.md, "Start-up and cached rebuilds"). This is the
- * only file that touches fd 0 and fd 1.
+ * BuildKit serves the gateway API as one cleartext HTTP/2 connection on our stdin/stdout.
+ * grpc-js can only dial sockets (grpc/grpc-node#2038), so we listen on an abstract unix socket
+ * that needs no writable filesystem and works with network=none, accept exactly one
+ * connection, and splice it onto stdio. This is the only file that touches fd 0 and fd 1.
  */
-export function openStdioSession(
+export interface StdioBridge {
+  /** The grpc-js target to dial, `unix:\0...`. */
+  readonly target: string;
+  /** Resolves when BuildKit closes its side. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+export async function openStdioBridge(
   input: NodeJS.ReadableStream = process.stdin,
   output: NodeJS.WritableStream = process.stdout,
-): http2.ClientHttp2Session {
-  // A test hands one socket as both ends; BuildKit hands two pipes.
-  const wire: Duplex =
-    (input as unknown) === output
-      ? (input as unknown as Duplex)
-      : Duplex.from({ readable: input as NodeJS.ReadableStream & Duplex, writable: output as Duplex });
-  const session = http2.connect('http://buildkit', {
-    createConnection: () => wire,
-    // BuildKit sends messages of up to 16 MiB (a ReadFile of a large document): let a few of
-    // them be in flight before nghttp2 refuses streams (its default budget is 10 MB).
-    maxSessionMemory: 64,
+): Promise<StdioBridge> {
+  const name = `\0aikit-gw-${process.pid}-${randomBytes(6).toString('hex')}`;
+  let used = false;
+  let socket: net.Socket | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+
+  const server = net.createServer((sock) => {
+    // A second connection could never reach BuildKit: refuse it so grpc-js fails loudly
+    // instead of talking to nobody.
+    if (used) {
+      sock.destroy();
+      return;
+    }
+    used = true;
+    socket = sock;
+    server.close();
+    input.pipe(sock);
+    sock.pipe(output);
+    sock.on('close', resolveClosed);
+    sock.on('error', () => resolveClosed());
+    input.on('end', () => sock.end());
   });
-  // A broken wire fails the calls in flight (each stream reports it); the session's own error
-  // event must not crash the process before the frontend can Return.
-  session.on('error', () => undefined);
-  return session;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(name, () => resolve());
+  });
+  return {
+    target: `unix:${name}`,
+    closed,
+    close() {
+      server.close();
+      socket?.end();
+    },
+  };
 }

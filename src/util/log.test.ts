@@ -3,13 +3,17 @@ import { createLogger } from './log.js';
 
 function capture(level: string) {
   const lines: Record<string, unknown>[] = [];
-  const log = createLogger('aikit', level, (line) => {
-    expect(line.endsWith('\n')).toBe(true);
-    lines.push(JSON.parse(line) as Record<string, unknown>);
+  const log = createLogger('aikit', level, {
+    write(line: string) {
+      expect(line.endsWith('\n')).toBe(true);
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    },
   });
   return { log, lines };
 }
 
+// The daemon log keeps these lines and the bench reads them (scripts/bench/frontend-log.ts): the
+// logger's destination is swapped for a capture, everything else is the logger the frontend uses.
 describe('log', () => {
   it("writes pino's line shape: level number, time, pid, hostname, name, fields, msg", () => {
     const { log, lines } = capture('debug');
@@ -34,14 +38,15 @@ describe('log', () => {
     expect(silent.lines).toEqual([]);
   });
 
-  it('serializes errors with their type, stack, own fields and cause', () => {
+  it("serializes errors by pino's standard serializer: type, message and stack with the cause, own fields", () => {
     const { log, lines } = capture('info');
     const cause = new TypeError('inner');
     const err = Object.assign(new Error('outer', { cause }), { code: 'E_X' });
     log.error({ err }, 'failed');
     const e = lines[0]!['err'] as Record<string, unknown>;
-    expect(e).toMatchObject({ type: 'Error', message: 'outer', code: 'E_X' });
-    expect(String(e['stack'])).toContain('outer');
-    expect(e['cause']).toMatchObject({ type: 'TypeError', message: 'inner' });
+    expect(e).toMatchObject({ type: 'Error', message: 'outer: inner', code: 'E_X' });
+    expect(String(e['stack'])).toContain('Error: outer');
+    expect(String(e['stack'])).toContain('caused by: TypeError: inner');
+    expect(lines[0]!['msg']).toBe('failed');
   });
 });
