@@ -290,9 +290,17 @@ async function checkSite(docs, base, out) {
           .catch(() => '')
       )?.trim();
       check(Boolean(h1), `${href}: no h1`);
-      const broken = await page.$$eval('img', (imgs) =>
-        imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src),
-      );
+      // Docusaurus marks Markdown images loading="lazy": one below the fold has not loaded when
+      // the page's load event fires, so each is made eager and awaited before it is judged.
+      const broken = await page.$$eval('img', async (imgs) => {
+        await Promise.all(
+          imgs.map((i) => {
+            i.loading = 'eager';
+            return i.decode().catch(() => undefined);
+          }),
+        );
+        return imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src);
+      });
       check(broken.length === 0, `${href}: broken images ${broken.join(', ')}`);
       const name = path(target).split('/').pop() || 'index';
       const docsRoot = path(base).split('/').pop();
