@@ -194,6 +194,26 @@ describe('frontend.outline (--call=outline)', () => {
   });
 });
 
+describe('--call=outline|targets on a file with a mistake', () => {
+  it.each(['frontend.outline', 'frontend.targets'])(
+    '%s fails with the mistake located in the aikitfile, as a build does',
+    async (request) => {
+      const bad = GOOD.replace('apiVersion: v1alpha1\n', 'apiVersion: v1alpha1\nruntime: cpu\n');
+      const a = await ask(request, bad);
+      expect(a.error?.message).toContain('aikitfile.yaml:3:10');
+      const source = a.error!.details.find(
+        (d) => d.type_url === 'github.com/moby/buildkit/errdefs.Source+json',
+      );
+      const detail = JSON.parse(source!.value.toString()) as {
+        info: { filename: string };
+        ranges: { start: { line: number } }[];
+      };
+      expect(detail.info.filename).toBe('aikitfile.yaml');
+      expect(detail.ranges[0]!.start.line).toBe(3);
+    },
+  );
+});
+
 describe('frontend.targets (--call=targets)', () => {
   it('lists the image as the default target of an inference aikitfile', async () => {
     const a = await ask('frontend.targets', GOOD);

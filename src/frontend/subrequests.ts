@@ -11,6 +11,7 @@ import {
   REQUEST_TARGETS,
   targetsAnswer,
   unsupportedSubrequestStatus,
+  userErrorStatus,
   type BuildFile,
   type FrontendContext,
   type LintLocation,
@@ -31,12 +32,27 @@ export async function answerSubrequest(ctx: FrontendContext, requestId: string):
       return describeAnswer();
     case REQUEST_LINT:
       return lint(ctx, await readBuildFile(ctx));
-    case REQUEST_OUTLINE:
-      return outline(ctx, await readBuildFile(ctx));
-    case REQUEST_TARGETS:
-      return targets(await readBuildFile(ctx));
+    case REQUEST_OUTLINE: {
+      const file = await readBuildFile(ctx);
+      return located(file, () => outline(ctx, file));
+    }
+    case REQUEST_TARGETS: {
+      const file = await readBuildFile(ctx);
+      return located(file, () => targets(file));
+    }
     default:
       return { kind: 'error', status: unsupportedSubrequestStatus(requestId) };
+  }
+}
+
+/** A user error of the file points into it, so buildx shows the snippet at its line as in a build. */
+function located(file: BuildFile, answer: () => ReturnPayload): ReturnPayload {
+  try {
+    return answer();
+  } catch (e) {
+    if (!(e instanceof AikitError)) throw e;
+    const source = { filename: file.filename, data: file.data, language: 'aikitfile' };
+    return { kind: 'error', status: userErrorStatus(e, source) };
   }
 }
 
