@@ -43,6 +43,7 @@ import { buildRuntimeStandIns, STAND_IN_IMAGES } from '../test/fixtures/runtime-
 import { startFixtureServer } from '../test/fixtures/server.js';
 import { engineEnv, ROOT, run, type RunResult } from '../test/e2e/harness.js';
 import { renderBenchCharts, type BenchFigures } from './bench-charts.js';
+import { peerDockerfile } from './bench/peer-dockerfile.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -304,21 +305,10 @@ function aikitfile(files: readonly Served[], frontend = FRONTEND, configExtra = 
 
 /** What the aikitfile builds, written as a Dockerfile for the engine's built-in frontend. */
 function dockerfile(files: readonly Served[]): string {
-  return [
-    `FROM ${STAND_IN_IMAGES.base}`,
-    ...files.map(
-      (f) => `ADD --link --chmod=444 --checksum=sha256:${f.sha256} ${f.url} /models/${fileName(f)}`,
-    ),
-    `ADD --link --chmod=755 ${fixtures.url}/localai/local-ai-amd64 /usr/bin/local-ai`,
-    `COPY --link --from=${STAND_IN_IMAGES.backends['cpu-llama-cpp']} / /backends/cpu-llama-cpp/`,
-    'COPY --link config.yaml /config.yaml',
-    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CONFIG_FILE=/config.yaml',
-    'WORKDIR /',
-    'EXPOSE 8080',
-    'ENTRYPOINT ["local-ai"]',
-    'CMD ["--config-file=/config.yaml"]',
-    '',
-  ].join('\n');
+  return peerDockerfile(
+    fixtures.url,
+    files.map((f) => ({ url: f.url, sha256: f.sha256, name: fileName(f) })),
+  );
 }
 
 async function contextFor(name: string, files: readonly Served[], configExtra = '') {

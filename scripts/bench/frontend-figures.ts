@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultFixtures, fixtureBytes, sha256Hex } from '../../test/fixtures/artifacts.js';
-import { buildRuntimeStandIns, cpuBuildArgs, STAND_IN_IMAGES } from '../../test/fixtures/runtime-images.js';
+import { buildRuntimeStandIns, cpuBuildArgs } from '../../test/fixtures/runtime-images.js';
 import { startFixtureServer } from '../../test/fixtures/server.js';
 import { engineEnv, run } from '../../test/e2e/harness.js';
 import { cachedBreakdown, cachedBreakdownLines } from './cached.js';
 import { imageSize, sizeLine } from './image-size.js';
+import { peerDockerfile } from './peer-dockerfile.js';
 import { frontendStartup, startupLine } from './startup.js';
 
 export const PUBLISHED = 'aikit-bench/published:latest';
@@ -40,19 +41,7 @@ export async function frontendFigures(o: FigureOptions): Promise<string[]> {
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n')}\n`;
-  const dockerfile = [
-    `FROM ${STAND_IN_IMAGES.base}`,
-    `ADD --link --chmod=444 --checksum=sha256:${sha256Hex(model)} ${url} /models/tiny.gguf`,
-    `ADD --link --chmod=755 ${o.fixtureUrl}/localai/local-ai-amd64 /usr/bin/local-ai`,
-    `COPY --link --from=${STAND_IN_IMAGES.backends['cpu-llama-cpp']} / /backends/cpu-llama-cpp/`,
-    'COPY --link config.yaml /config.yaml',
-    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CONFIG_FILE=/config.yaml',
-    'WORKDIR /',
-    'EXPOSE 8080',
-    'ENTRYPOINT ["local-ai"]',
-    'CMD ["--config-file=/config.yaml"]',
-    '',
-  ].join('\n');
+  const dockerfile = peerDockerfile(o.fixtureUrl, [{ url, sha256: sha256Hex(model), name: 'tiny.gguf' }]);
   const buildArgs = cpuBuildArgs(o.fixtureUrl);
 
   const t0 = performance.now();
