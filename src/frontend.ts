@@ -106,18 +106,15 @@ async function buildPlatform(
   const imageDigests = { ...resolved, ...pinned };
   const { state, image } = convert(spec, { ...shared, platform, imageDigests });
   const def = marshal(state, { caps: caps.llbCaps, ignoreCache: opts.noCache });
-  const refId = await client.solve(def, { cacheImports: opts.cacheImports });
-  log.debug({ platform: formatPlatform(platform), ops: def.def.length }, 'solved');
-  // The bill of materials is a separate state: the image's own graph is unchanged.
+  // The bill of materials is a separate state (the image's own graph is unchanged); its image
+  // lookups and solve overlap the image's solve instead of adding to the build's latency.
   const { settings, metadata } = shared.sources ?? {};
-  const attestations =
+  const [refId, attestations] = await Promise.all([
+    client.solve(def, { cacheImports: opts.cacheImports }),
     bomWanted(ctx) && settings && metadata
-      ? await platformBom(
-          ctx,
-          spec,
-          { artifacts: shared.artifacts, settings, metadata, imageDigests },
-          platform,
-        )
-      : undefined;
+      ? platformBom(ctx, spec, { artifacts: shared.artifacts, settings, metadata, imageDigests }, platform)
+      : undefined,
+  ]);
+  log.debug({ platform: formatPlatform(platform), ops: def.def.length }, 'solved');
   return { platform, refId, imageConfig: image, ...(attestations ? { attestations } : {}) };
 }
