@@ -120,10 +120,14 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'lock': {
         if (rest.length > 1) return usage('lock takes at most one aikitfile');
+        const file = rest[0] ?? 'aikitfile.yaml';
+        const buildArgs = parseBuildArgs(values['build-arg'] ?? []);
+        // A missing or invalid file is said here, at its line, before a build is started for it.
+        load(file, buildArgs);
         const result = await lockAikitfile({
-          file: rest[0] ?? 'aikitfile.yaml',
+          file,
           ...(values.platform ? { platforms: values.platform } : {}),
-          buildArgs: parseBuildArgs(values['build-arg'] ?? []),
+          buildArgs,
           secrets: values.secret ?? [],
           allow: values.allow ?? [],
           ...(process.env['HF_TOKEN'] ? { hfToken: process.env['HF_TOKEN'] } : {}),

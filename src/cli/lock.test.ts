@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { lockBuildArgs, lockSummary } from './lock.js';
+import { runCliCaptured } from '../../test/fixtures/cli.js';
+import { lockAikitfile, lockBuildArgs, lockSummary } from './lock.js';
 import { formatPins } from './pins.js';
 
 describe('aikit lock', () => {
@@ -30,6 +35,34 @@ describe('aikit lock', () => {
     const own = lockBuildArgs({ ...base, buildArgs: { AIKIT_HF_TOKEN_SECRET: 'mine' } }, '/o').join(' ');
     expect(own).toContain('AIKIT_HF_TOKEN_SECRET=mine');
     expect(own).not.toContain('aikit-lock-hf-token');
+  });
+
+  it('says which program is missing when docker cannot be run, without a stack trace', async () => {
+    const run = lockAikitfile({
+      file: 'aikitfile.yaml',
+      docker: '/nonexistent/docker',
+      buildArgs: {},
+      secrets: [],
+      allow: [],
+      progress: new PassThrough(),
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 'DOCKER_NOT_FOUND',
+      message: 'cannot run /nonexistent/docker: ENOENT',
+    });
+  });
+
+  it('says a missing or invalid aikitfile at its line before starting a build', async () => {
+    const missing = await runCliCaptured(['lock', '/nonexistent/aikitfile.yaml']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read /nonexistent/aikitfile.yaml: ENOENT');
+    const dir = mkdtempSync(join(tmpdir(), 'aikit-lock-test-'));
+    const bad = join(dir, 'aikitfile.yaml');
+    writeFileSync(bad, 'apiVersion: v1alpha1\nruntime: cpu\n');
+    const invalid = await runCliCaptured(['lock', bad]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain(`${bad}:2:10: runtime: runtime "cpu" is not supported`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('says what it wrote', () => {

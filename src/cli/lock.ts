@@ -66,12 +66,18 @@ export async function lockAikitfile(o: LockOptions): Promise<LockResult> {
       const out = o.progress ?? process.stderr;
       child.stdout.on('data', (d: Buffer) => out.write(d));
       child.stderr.on('data', (d: Buffer) => out.write(d));
-      child.on('error', reject);
+      child.on('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new AikitError('DOCKER_NOT_FOUND', `cannot run ${o.docker ?? 'docker'}: ${e.code ?? e.message}`, {
+            hint: 'aikit lock runs docker buildx build on your builder: install the docker CLI with buildx',
+          }),
+        ),
+      );
       child.on('close', (c) => resolve(c ?? 1));
     });
     if (code !== 0) {
       throw new AikitError('LOCK_FAILED', `docker buildx build --target lock failed (exit ${code})`, {
-        hint: 'the build output above says why; the aikitfile needs a #syntax= line naming the aikit frontend',
+        hint: 'the build output above says why; the aikitfile needs a #syntax= line naming the aikit frontend, and docker needs the buildx plugin',
       });
     }
     const target = lockFileName(o.file);
