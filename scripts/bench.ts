@@ -14,8 +14,10 @@
 //   --sizes LIST        model sizes in MiB of the growth section (AIKIT_BENCH_SIZES, 16,64,256,1024,4096)
 //   --model-counts LIST model counts of the growth section (AIKIT_BENCH_MODEL_COUNTS, 1,10,100)
 //   --exports LIST      exports of the cold section: default,uncompressed (both by default)
-//   --only LIST / --skip LIST   sections: cached,cold,nocache,rebuild,frontend,convert,multi,growth
-//                       (AIKIT_BENCH_SKIP for --skip)
+//   --only LIST / --skip LIST   sections: cached,cold,nocache,rebuild,frontend,convert,multi,growth,
+//                       startup (AIKIT_BENCH_SKIP for --skip)
+//   --dockerfile-frontend IMAGE  BuildKit's official Dockerfile frontend, for the cached rebuild's
+//                       `#syntax` peer (AIKIT_BENCH_DOCKERFILE_FRONTEND)
 //   --reuse-frontend    do not rebuild aikit:test (AIKIT_BENCH_REUSE_FRONTEND=1)
 //   --frontend TAG      the frontend image to build and measure (default aikit:test)
 //   --zstd              also measure zstd level 1 exports (AIKIT_BENCH_ZSTD=1; leaves zstd blobs
@@ -44,10 +46,13 @@ import { startFixtureServer } from '../test/fixtures/server.js';
 import { engineEnv, ROOT, run, type RunResult } from '../test/e2e/harness.js';
 import { renderBenchCharts, type BenchFigures } from './bench-charts.js';
 import { peerDockerfile } from './bench/peer-dockerfile.js';
+import { targetLines, type Parts, type TargetFigures } from './bench/targets.js';
+import { breakdownLines, medianOf, medianStart, parseRawJson, type Phase } from './bench/timeline.js';
 
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'dockerfile-frontend': { type: 'string' },
     runs: { type: 'string' },
     'cold-runs': { type: 'string' },
     'model-mib': { type: 'string' },
@@ -71,7 +76,17 @@ const SIZES = numbers(opt.sizes ?? E['AIKIT_BENCH_SIZES'] ?? (opt.quick ? '16,64
 const MODEL_COUNTS = numbers(
   opt['model-counts'] ?? E['AIKIT_BENCH_MODEL_COUNTS'] ?? (opt.quick ? '1,10' : '1,10,100'),
 );
-const SECTIONS = ['cached', 'cold', 'nocache', 'rebuild', 'frontend', 'convert', 'multi', 'growth'];
+const SECTIONS = [
+  'cached',
+  'cold',
+  'nocache',
+  'rebuild',
+  'frontend',
+  'convert',
+  'multi',
+  'growth',
+  'startup',
+];
 const SKIP = new Set(list(opt.skip ?? E['AIKIT_BENCH_SKIP'] ?? ''));
 if (opt.only) for (const s of SECTIONS) if (!list(opt.only).includes(s)) SKIP.add(s);
 const EXPORT_NAMES = list(opt.exports ?? 'default,uncompressed').map((e) => {
@@ -82,6 +97,9 @@ const EXPORT_NAMES = list(opt.exports ?? 'default,uncompressed').map((e) => {
 const FRONTEND = opt.frontend ?? 'aikit:test';
 const REUSE_FRONTEND = opt['reuse-frontend'] || E['AIKIT_BENCH_REUSE_FRONTEND'] === '1';
 const ZSTD = opt.zstd || E['AIKIT_BENCH_ZSTD'] === '1';
+// An image of BuildKit's official Dockerfile frontend: the cached rebuild is then also measured
+// as the same Dockerfile through `#syntax`, the fixed cost any `#syntax` frontend pays.
+const DOCKERFILE_FRONTEND = opt['dockerfile-frontend'] ?? E['AIKIT_BENCH_DOCKERFILE_FRONTEND'];
 
 const DEBUG_FRONTEND = 'aikit-bench/frontend-debug:latest';
 const ENGINE_HOME = process.env['AIKIT_ENGINE_HOME'] ?? '/var/lib/aikit-engine';
@@ -119,19 +137,23 @@ async function must(r: Promise<RunResult>, what: string): Promise<RunResult> {
   return res;
 }
 
-/** Wall-clock time of one `docker buildx build`, client start to exit. */
+/**
+ * Wall-clock time of one `docker buildx build`, client start to exit, and BuildKit's own timing of
+ * each vertex (from `--progress=rawjson`, which the client prints as fast as `plain`).
+ */
 async function timedBuild(
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
-): Promise<{ ms: number; r: RunResult }> {
+): Promise<{ ms: number; r: RunResult; phases: Phase[] }> {
+  const wall0 = Date.now();
   const t0 = performance.now();
-  const r = await run('docker', ['buildx', 'build', '--progress=plain', '--provenance=false', ...args], {
+  const r = await run('docker', ['buildx', 'build', '--progress=rawjson', '--provenance=false', ...args], {
     env: { ...env, ...extraEnv },
   });
   const t = performance.now() - t0;
   if (r.code !== 0)
     throw new Error(`docker buildx build ${args.join(' ')} failed:\n${r.output.slice(-4000)}`);
-  return { ms: t, r };
+  return { ms: t, r, phases: parseRawJson(r.stderr, wall0) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,11 +364,11 @@ async function coldBuild(
   files: readonly Served[],
   out: Export,
   extra: string[] = [],
-): Promise<{ ms: number; served: number }> {
+): Promise<{ ms: number; served: number; phases: Phase[] }> {
   const dir = await contextFor(`cold-${builder}-${files[0]!.sha256.slice(0, 12)}`, files);
   const name = `aikit-bench/cold-${builder}:latest`;
   models.reset();
-  const { ms: t } = await timedBuild([
+  const { ms: t, phases } = await timedBuild([
     ...extra,
     ...out(name),
     ...(builder === 'aikit' ? aikitArgs(dir) : dockerArgs(dir)),
@@ -354,7 +376,19 @@ async function coldBuild(
   const served = models.counts().bytesSent;
   await run('docker', ['image', 'rm', '-f', name], { env });
   await rm(dir, { recursive: true, force: true });
-  return { ms: t, served };
+  return { ms: t, served, phases };
+}
+
+/** Where a builder's cold builds spent their time, from BuildKit's vertex timings. */
+function parts(runs: Phase[][], download: RegExp, copy?: RegExp): Parts {
+  return {
+    beforeDownload: medianStart(runs, download),
+    download: medianOf(runs, download),
+    copy: copy ? medianOf(runs, copy) : 0,
+    exportLayers: medianOf(runs, /^exporting to image › exporting layers$/),
+    unpack: medianOf(runs, /^exporting to image › unpacking to /),
+    export: medianOf(runs, /^exporting to image$/),
+  };
 }
 
 /** Least squares of y = a + b·x. */
@@ -368,7 +402,7 @@ function fit(points: readonly [number, number][]): { a: number; b: number } {
 }
 
 /** Verifying the bytes, then writing them once: the floor no builder can beat (page cache warm). */
-async function floorMs(path: string): Promise<{ floor: number; dd: number; cp: number }> {
+async function floorMs(path: string): Promise<{ floor: number; dd: number; cp: number; sha: number }> {
   const dest = join(work, 'floor.bin');
   const timed = async (f: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -389,7 +423,8 @@ async function floorMs(path: string): Promise<{ floor: number; dd: number; cp: n
     await must(run('sync', [dest]), 'sync');
   });
   const dd = await timed(() => must(run('dd', [`if=${path}`, `of=${dest}`, 'bs=4M', 'conv=fsync']), 'dd'));
-  return { floor, dd, cp };
+  const sha = await timed(() => must(run('sha256sum', [path]), 'sha256sum'));
+  return { floor, dd, cp, sha };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +438,8 @@ say(
 );
 say();
 
+const headerEnd = lines.length;
+const targets: TargetFigures = { cold: [] };
 const results: Record<string, number> = {};
 const figures: BenchFigures = {
   engine: `Docker ${dockerVersion}`,
@@ -472,21 +509,27 @@ if (!SKIP.has('cold')) {
   say(`Floor (\`sha256sum\` then \`cp\` + \`sync\` of the same bytes, page cache warm): ${sec(fl)}.`);
   say();
   say(`The disk alone (\`dd conv=fsync\` of the same bytes): ${sec(median(floors.map((f) => f.dd)))}.`);
+  targets.sha256sum = median(floors.map((f) => f.sha));
+  targets.dd = median(floors.map((f) => f.dd));
   say();
   say(
     '| export | aikitfile | Dockerfile (`ADD --checksum`) | aikit / Dockerfile (≤ 1.0) | aikit / floor (≤ 2.0 uncompressed) | model bytes fetched per build (aikit / Dockerfile) |',
   );
   say('| --- | --- | --- | --- | --- | --- |');
+  const breakdowns: { label: string; aikit: Phase[][]; dockerfile: Phase[][] }[] = [];
   for (const { label, out } of exports) {
     const a: number[] = [];
     const d: number[] = [];
     const served = { aikit: 0, dockerfile: 0 };
+    const bd = { label, aikit: [] as Phase[][], dockerfile: [] as Phase[][] };
+    breakdowns.push(bd);
     for (let i = 0; i < COLD_RUNS; i++) {
       // Alternate which builder goes first, so neither always meets the other's writeback.
       const order: Builder[] = i % 2 ? ['dockerfile', 'aikit'] : ['aikit', 'dockerfile'];
       for (const kind of order) {
         const r = await coldBuild(kind, [await models.fresh(MODEL_MIB)], out);
         (kind === 'aikit' ? a : d).push(r.ms);
+        bd[kind].push(r.phases);
         served[kind] = Math.max(served[kind], r.served);
         progress(`  ${label} ${kind} run ${i + 1}: ${sec(r.ms)}`);
       }
@@ -502,12 +545,28 @@ if (!SKIP.has('cold')) {
       dockerfile: md / 1000,
       floor: fl / 1000,
     });
+    targets.cold.push({
+      label,
+      modelMiB: MODEL_MIB,
+      aikit: ma,
+      dockerfile: md,
+      floor: fl,
+      aikitParts: parts(bd.aikit, /\] download aikit-bench-/, /\] add model aikit-bench-/),
+      dockerfileParts: parts(bd.dockerfile, /ADD .*aikit-bench\/big\//),
+    });
     const floorTarget = label === 'uncompressed' ? ` (${mark(ma / fl <= 2)})` : '';
     say(
       `| ${label} | ${sec(ma)} | ${sec(md)} | ${ratio(ma, md)} (${mark(ma / md <= 1)}) | ${ratio(ma, fl)}${floorTarget} | ${mib(served.aikit)} / ${mib(served.dockerfile)} |`,
     );
   }
   say();
+  for (const b of breakdowns) {
+    say(
+      `### Where the time of a cold build goes: ${b.label} export (BuildKit's vertex timings, medians of ${COLD_RUNS})`,
+    );
+    say();
+    for (const l of breakdownLines({ aikitfile: b.aikit, Dockerfile: b.dockerfile }, 50)) say(l);
+  }
 }
 
 // 2a. The old method. ---------------------------------------------------------------------------
@@ -745,6 +804,7 @@ if (!SKIP.has('multi')) {
   say(
     `- two platforms / one: ${ratio(m2, m1)} (target ≤ 1.2: ${mark(m2 / m1 <= 1.2)}); the model fetched once for both: ${mark(served.two <= served.one)}`,
   );
+  targets.multi = { one: m1, two: m2, fetchedOnce: served.two <= served.one };
   say();
 }
 
@@ -778,6 +838,9 @@ if (!SKIP.has('growth')) {
     const f = fit(counts);
     say();
     say(`- fit: ${sec(f.a)} + ${ms(f.b)} per model`);
+    (targets.growth ??= []).push(
+      `Growth with the number of models (${MODEL_COUNTS.join(', ')}): cold build ${sec(f.a)} + ${ms(f.b)} per model (section 7a).`,
+    );
   }
   say();
   // Sizes: skip what the disk cannot hold (the file, the download, its copy, the blob, the unpacked image).
@@ -829,6 +892,9 @@ if (!SKIP.has('growth')) {
     say(`- aikitfile: ${per(pts.aikit)}`);
     say(`- Dockerfile: ${per(pts.dockerfile)}`);
     say(`- the disk itself (\`dd conv=fsync\` of the same bytes): ${per(pts.dd)}`);
+    (targets.growth ??= []).push(
+      `Growth with the model size (${sizes.join(', ')} MiB, uncompressed): aikitfile ${per(pts.aikit)}; Dockerfile ${per(pts.dockerfile)}; the disk ${per(pts.dd)} (section 7b).`,
+    );
   }
   say();
 }
@@ -848,11 +914,26 @@ function conversionAikitfile(models: number, templates: number): string {
   return out;
 }
 
-if (!SKIP.has('startup'))
-  for (const l of await (
+if (!SKIP.has('startup')) {
+  progress('8. the published image, start-up and the cached rebuild vertex by vertex');
+  const f = await (
     await import('./bench/frontend-figures.js')
-  ).frontendFigures({ env, runs: RUNS, work, fixtureUrl: fixtures.url, frontend: FRONTEND }))
-    say(l);
+  ).frontendFigures({
+    env,
+    runs: RUNS,
+    work,
+    fixtureUrl: fixtures.url,
+    frontend: FRONTEND,
+    ...(DOCKERFILE_FRONTEND ? { dockerfileFrontend: DOCKERFILE_FRONTEND } : {}),
+  });
+  for (const l of f.lines) say(l);
+  targets.size = f.sizes;
+  targets.start = f.starts;
+  targets.cachedWalls = f.cachedWalls;
+}
+if (results['cachedAikit'] && results['cachedDocker'])
+  targets.cached = { aikit: results['cachedAikit'], dockerfile: results['cachedDocker'] };
+lines.splice(headerEnd, 0, ...targetLines(targets));
 
 // ---------------------------------------------------------------------------------------------
 say(`Total bench time: ${sec(performance.now() - started)}.`);

@@ -6,73 +6,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../test/e2e/harness.js';
 import { debugFrontend, median, withFrontendLog, type FrontendRun } from './frontend-log.js';
-
-export interface Phase {
-  name: string;
-  /** Offset from the client's start (ms). */
-  start: number;
-  ms: number;
-  cached: boolean;
-}
+import { parseRawJson, phaseKey, type Phase } from './timeline.js';
 
 export interface BuildTimeline {
   wall: number;
   phases: Phase[];
   frontend?: FrontendRun;
-}
-
-interface RawVertex {
-  digest: string;
-  name?: string;
-  started?: string;
-  completed?: string;
-  cached?: boolean;
-}
-
-/** Milliseconds since the epoch of an RFC 3339 time with nanoseconds (Date.parse keeps ms). */
-const at = (t: string) => Date.parse(t.replace(/(\.\d{3})\d+/, '$1'));
-
-/** The vertexes of a `--progress=rawjson` stream: first start and last completion of each. */
-export function parseRawJson(text: string, clientStart: number): Phase[] {
-  const byDigest = new Map<string, { name: string; start: number; end: number; cached: boolean }>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let status: { vertexes?: RawVertex[] };
-    try {
-      status = JSON.parse(line) as { vertexes?: RawVertex[] };
-    } catch {
-      continue;
-    }
-    for (const v of status.vertexes ?? []) {
-      const cur = byDigest.get(v.digest) ?? {
-        name: v.name ?? v.digest,
-        start: Infinity,
-        end: -Infinity,
-        cached: false,
-      };
-      if (v.started) cur.start = Math.min(cur.start, at(v.started));
-      if (v.completed) cur.end = Math.max(cur.end, at(v.completed));
-      cur.cached ||= Boolean(v.cached);
-      byDigest.set(v.digest, cur);
-    }
-  }
-  return [...byDigest.values()]
-    .filter((v) => Number.isFinite(v.start))
-    .map((v) => ({
-      name: v.name,
-      start: v.start - clientStart,
-      ms: Number.isFinite(v.end) ? v.end - v.start : 0,
-      cached: v.cached,
-    }))
-    .sort((a, b) => a.start - b.start);
-}
-
-/** A vertex name without digests, ports and temp paths, so that runs line up. */
-export function phaseKey(name: string): string {
-  return name
-    .replace(/@sha256:[0-9a-f]{64}/g, '@sha256:…')
-    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:…')
-    .replace(/\/tmp\/[^ ]+/g, '/tmp/…');
 }
 
 async function timeline(args: string[], env: NodeJS.ProcessEnv, withLog: boolean): Promise<BuildTimeline> {

@@ -31,7 +31,22 @@ export interface FigureOptions {
 
 const CONFIG = '- name: bench\n  backend: llama-cpp\n  parameters:\n    model: tiny.gguf\n';
 
-export async function frontendFigures(o: FigureOptions): Promise<string[]> {
+export interface FrontendFigures {
+  lines: string[];
+  sizes: { tag: string; compressed: number }[];
+  /** Median process start → Ping answered (ms), per image. */
+  starts: { frontend: string; median: number }[];
+  /** Median wall (ms) of each fully cached rebuild variant. */
+  cachedWalls: Record<string, number>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function frontendFigures(o: FigureOptions): Promise<FrontendFigures> {
   const frontend = o.frontend ?? 'aikit:test';
   const model = fixtureBytes('tiny-http.gguf', 64 * 1024);
   const url = `${o.fixtureUrl}/models/tiny-http.gguf`;
@@ -54,9 +69,19 @@ export async function frontendFigures(o: FigureOptions): Promise<string[]> {
     `The published image is the repository's \`Dockerfile\`, built by the engine with its \`FROM\` images stood in by the host's Node.js (\`scripts/frontend-image.sh --published\`, ${(publishedBuildMs / 1000).toFixed(1)} s); its base layer is therefore the host's node, not distroless's.`,
     '',
   );
-  for (const tag of [PUBLISHED, frontend]) lines.push(sizeLine(await imageSize(tag, o.env)));
+  const sizes: FrontendFigures['sizes'] = [];
+  for (const tag of [PUBLISHED, frontend]) {
+    const s = await imageSize(tag, o.env);
+    sizes.push({ tag, compressed: s.compressed });
+    lines.push(sizeLine(s));
+  }
   const startOpts = { env: o.env, runs: o.runs, work: o.work, aikitfile, buildArgs };
-  for (const tag of [PUBLISHED, frontend]) lines.push(startupLine(await frontendStartup(tag, startOpts)));
+  const starts: FrontendFigures['starts'] = [];
+  for (const tag of [PUBLISHED, frontend]) {
+    const f = await frontendStartup(tag, startOpts);
+    if (f.ping.length) starts.push({ frontend: tag, median: median(f.ping) });
+    lines.push(startupLine(f));
+  }
   lines.push('', `### A fully cached rebuild, vertex by vertex (medians of ${o.runs})`, '');
   const rows = await cachedBreakdown({
     env: o.env,
@@ -70,7 +95,7 @@ export async function frontendFigures(o: FigureOptions): Promise<string[]> {
     ...(o.dockerfileFrontend ? { dockerfileFrontend: o.dockerfileFrontend } : {}),
   });
   lines.push(...cachedBreakdownLines(rows));
-  return lines;
+  return { lines, sizes, starts, cachedWalls: Object.fromEntries(rows.map((r) => [r.variant, r.wall])) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -89,7 +114,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         ? { dockerfileFrontend: process.env['AIKIT_BENCH_DOCKERFILE_FRONTEND'] }
         : {}),
     });
-    console.log(lines.join('\n'));
+    console.log(lines.lines.join('\n'));
   } finally {
     await fixtures.close();
     await rm(work, { recursive: true, force: true });
