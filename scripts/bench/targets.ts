@@ -32,7 +32,7 @@ export interface TargetFigures {
   cached?: { aikit: number; dockerfile: number };
   /** Walls of the vertex-by-vertex cached rebuilds (ms), by variant. */
   cachedWalls?: Record<string, number>;
-  start?: { frontend: string; median: number }[];
+  start?: { frontend: string; median: number; min: number }[];
   size?: { tag: string; compressed: number }[];
   growth?: string[];
 }
@@ -67,13 +67,16 @@ export function targetLines(f: TargetFigures): string[] {
       const why: string[] = [];
       if (!okF) {
         why.push(
-          `Measured: before the download starts ${sec(a.beforeDownload)} (session, frontend, image configs); the download ${sec(a.download)}; the copy into the model layer ${sec(a.copy)} (its writeback is paid inside the export's fsync); BuildKit's "exporting layers" ${sec(a.exportLayers)} and unpacking into the image store ${sec(a.unpack)}, together ${((100 * (a.exportLayers + a.unpack)) / c.aikit).toFixed(0)} % of the build. The Dockerfile is at ${x2(c.dockerfile, c.floor)} the floor with the same export.`,
-          `The floor writes the bytes once; an image build writes them as the download, as the layer, and again as the layer's blob in the content store (hashed, fsynced) before the image store takes it. The exporter is BuildKit's, the same for every frontend.`,
-          'What would close it: an exporter that streams the download into the layer blob (BuildKit writes the blob after the build, from the snapshot), or a file system with reflinks (XFS, Btrfs), where the copy and the blob are shared extents; from the frontend, nothing is left to remove for http models, whose copy BuildKit needs because its http source puts the file at the snapshot root.',
+          `Measured: before the download starts ${sec(a.beforeDownload)} (session, frontend, image configs); the download ${sec(a.download)}; the copy into the model layer ${sec(a.copy)}; BuildKit's "exporting layers" ${sec(a.exportLayers)} and unpacking into the image store ${sec(a.unpack)}, together ${((100 * (a.exportLayers + a.unpack)) / c.aikit).toFixed(0)} % of the build. The Dockerfile, with the same export, is at ${x2(c.dockerfile, c.floor)} the floor.`,
+          "Why the export weighs most: the floor writes the bytes once; the build writes them three times (the download, the copy into the model layer, the layer blob in the content store), and the blob is fsynced, which on ext4 (data=ordered) also waits for what the download and the copy left in the page cache. The exporter is BuildKit's, the same for every frontend.",
         );
+        if (f.dd)
+          why.push(
+            `What would close it: one write fewer. Without the copy (as for \`oci://\` models, whose pull step writes straight into the layer) a build would save about one \`dd conv=fsync\` of the bytes (${sec(f.dd)}), an estimated ${x2(c.aikit - f.dd, c.floor)} the floor. For http models the copy stays: BuildKit's http source puts the file at its snapshot's root (\`http.filename\` keeps only the base name); a fetch step writing into the layer saves it but is cached by its command, not the checksum (see performance.md). Beyond that, an exporter that streams the download into the layer blob, or a file system with reflinks (XFS, Btrfs) where the copy shares extents.`,
+          );
         if (f.sha256sum)
           why.push(
-            `For scale: \`sha256sum\` alone takes ${sec(f.sha256sum)} of the floor's ${sec(c.floor)}; \`dd conv=fsync\` writes the same bytes in ${sec(f.dd ?? NaN)}.`,
+            `For scale: \`sha256sum\` alone hashes the bytes at ${(c.modelMiB / (f.sha256sum / 1000)).toFixed(0)} MiB/s (coreutils hashes in software; BuildKit's Go uses the CPU's SHA instructions), so most of the floor is hashing; \`dd conv=fsync\` writes them in ${sec(f.dd ?? NaN)}.`,
           );
       }
       item(
@@ -122,7 +125,7 @@ export function targetLines(f: TargetFigures): string[] {
       s.median <= 150
         ? []
         : [
-            'The machine was loaded if the minimum in the start-up lines is far below the median; what would take the rest is a V8 start-up snapshot of the gateway client.',
+            `The fastest of the runs took ${Math.round(s.min)} ms: the spread is the machine's load. What would take the rest is a V8 start-up snapshot of the gateway client (Node's bootstrap is about 35 ms; loading and initialising the bundle, grpc-js and pino is most of the remainder, see performance.md).`,
           ],
     );
   for (const s of f.size ?? [])
