@@ -307,6 +307,15 @@ async function startModelServer() {
  * (the merge, the export) holds it. So the cache is then cut to 1 GiB, least recently used first;
  * a 1 GiB model leaves 2 GiB of records per build, and 3 cold builds of 4 GiB would fill a disk.
  */
+/**
+ * Empties the build cache: the records behind removed images stay until a full prune (on Docker
+ * 28.5.2's image store a run of this bench left 40 GB that the filters above never reached).
+ */
+async function pruneAll(): Promise<void> {
+  await run('docker', ['buildx', 'prune', '-af'], { env });
+  await run('sync', []);
+}
+
 async function pruneModels(): Promise<void> {
   await run('docker', ['image', 'prune', '-f'], { env });
   await run('docker', ['buildx', 'prune', '-f', '--filter', `description~=${MARK}`], { env });
@@ -460,7 +469,7 @@ const figures: BenchFigures = {
 };
 
 // Leftovers of an earlier run would only take disk the 4 GiB builds need.
-await pruneModels();
+await pruneAll();
 
 // 1. Frontend overhead: fully cached rebuilds. ------------------------------------------------
 if (!SKIP.has('cached')) {
@@ -869,12 +878,16 @@ if (!SKIP.has('growth')) {
   }
   say();
   // Sizes: skip what the disk cannot hold (the file, the download, its copy, the blob, the unpacked image).
+  await pruneAll();
   const free = Number((await run('df', ['-B1', '--output=avail', tmpdir()])).stdout.split('\n')[1]?.trim());
   const sizes = SIZES.filter((m) => m * 2 ** 20 * 8 < free);
   const skipped = SIZES.filter((m) => !sizes.includes(m));
   say(`### 7b. Model size (one model, fresh bytes, uncompressed export; medians of ${COLD_RUNS})`);
   say();
-  if (skipped.length) say(`Skipped for lack of disk (${mib(free)} free): ${skipped.join(', ')} MiB.`);
+  if (skipped.length) {
+    say(`Skipped for lack of disk (${mib(free)} free): ${skipped.join(', ')} MiB.`);
+    say();
+  }
   say('| model | aikitfile | Dockerfile | floor (`sha256sum`, `cp`, `sync`) | disk (`dd conv=fsync`) |');
   say('| --- | --- | --- | --- | --- |');
   const pts = {
