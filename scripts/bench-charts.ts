@@ -61,7 +61,8 @@ export function parseResultsMd(md: string): BenchFigures {
   for (const [output, a, d] of rows(section(1))) {
     f.cached.push({ engine: f.engine, output: output!, aikitfile: num(a), dockerfile: num(d) });
   }
-  const cold = section(2);
+  // The first table only: the vertex breakdowns under `###` headings follow it.
+  const cold = section(2).split(/^### /m)[0]!;
   const mib = num(/with a (\d+) MiB model/.exec(cold)?.[1]);
   const floor = num(/^Floor .*?: ([\d.]+) s\.$/m.exec(cold)?.[1]);
   for (const [exp, a, d] of rows(cold)) {
