@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -35,6 +35,28 @@ describe('aikit lock', () => {
     const own = lockBuildArgs({ ...base, buildArgs: { AIKIT_HF_TOKEN_SECRET: 'mine' } }, '/o').join(' ');
     expect(own).toContain('AIKIT_HF_TOKEN_SECRET=mine');
     expect(own).not.toContain('aikit-lock-hf-token');
+  });
+
+  it('gives the lock build the token in the variable its --secret names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aikit-lock-env-'));
+    const seen = join(dir, 'seen');
+    // A stand-in docker that records what the real one would read for the secret.
+    const docker = join(dir, 'docker');
+    writeFileSync(docker, `#!/bin/sh\nprintf '%s' "$AIKIT_LOCK_HF_AUTH" > ${seen}\nexit 3\n`, {
+      mode: 0o755,
+    });
+    const run = lockAikitfile({
+      file: join(dir, 'aikitfile.yaml'),
+      docker,
+      buildArgs: {},
+      secrets: [],
+      allow: [],
+      hfToken: 'hf_secret',
+      progress: new PassThrough(),
+    });
+    await expect(run).rejects.toThrow();
+    expect(readFileSync(seen, 'utf8')).toBe('Bearer hf_secret');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('says which program is missing when docker cannot be run, without a stack trace', async () => {

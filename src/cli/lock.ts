@@ -54,6 +54,11 @@ export function lockBuildArgs(o: LockOptions, dest: string): string[] {
   return args;
 }
 
+/** The environment of the lock build: the token's Authorization value rides in HF_SECRET_ENV. */
+export function lockBuildEnv(o: LockOptions): NodeJS.ProcessEnv {
+  return usesHfToken(o) ? { ...process.env, [HF_SECRET_ENV]: `Bearer ${o.hfToken}` } : process.env;
+}
+
 /** Runs the lock target and writes the lock beside the aikitfile (replacing it in one rename). */
 export async function lockAikitfile(o: LockOptions): Promise<LockResult> {
   const started = performance.now();
@@ -61,6 +66,7 @@ export async function lockAikitfile(o: LockOptions): Promise<LockResult> {
   try {
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn(o.docker ?? 'docker', lockBuildArgs(o, dest), {
+        env: lockBuildEnv(o),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const out = o.progress ?? process.stderr;
