@@ -26,21 +26,13 @@ export function engineMetadataFetcher(ctx: FrontendContext, file: string, locate
     });
   };
   return async (req) => {
-    const read = (refId: string, path: string) =>
-      ctx.client.readFile(refId, path).then(
-        (data) => ({ data }),
-        (e: unknown) => {
-          if (!(e instanceof BuildkitError)) throw e;
-          return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
-        },
-      );
-    let refId: string;
-    try {
-      refId = await ctx.client.solve(marshal(req.state, { caps: ctx.caps.llbCaps }));
-    } catch (e) {
+    const failed = (e: unknown): never => {
       if (!(e instanceof BuildkitError)) throw e;
       return fail(req, `cannot read ${req.description}: ${e.message}`, solveHint(e.message), e);
-    }
+    };
+    const read = (refId: string, path: string) =>
+      ctx.client.readFile(refId, path).then((data) => ({ data }), failed);
+    const refId = await ctx.client.solve(marshal(req.state, { caps: ctx.caps.llbCaps })).catch(failed);
     // The step's verdict and the document are read in one round trip, the verdict judged first: a
     // registry step records its failure instead of failing, so say it at the model's line.
     const docRead = read(refId, req.path);

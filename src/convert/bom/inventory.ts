@@ -4,7 +4,7 @@ import { modelDestination, type InferenceSpec, type Model, type OciSource } from
 import { digestOf, parseImageRef } from '../../oci/index.js';
 import { redactUrl } from '../../util/url.js';
 import { localaiSha256For, localaiUrlFor, type Artifacts } from '../artifacts.js';
-import { metadataRequests, modelFiles, type Metadata, type SourceSettings } from '../models.js';
+import { hfResolveUrl, metadataRequests, modelFiles, type Metadata, type SourceSettings } from '../models.js';
 import { isLoopbackRegistry } from '../oci-pull.js';
 import { modelLayer } from '../remote-documents.js';
 import { imageKey, type ImageDigests } from '../resolve.js';
@@ -193,12 +193,7 @@ function fileEntry(
       return {
         ...base,
         source,
-        downloadLocation: redactUrl(
-          `${settings.hfEndpoint}/${src.repo}/resolve/${encodeURIComponent(revision)}/${file
-            .split('/')
-            .map(encodeURIComponent)
-            .join('/')}`,
-        ),
+        downloadLocation: redactUrl(hfResolveUrl(settings, src.repo, revision, file)),
         revision,
         resolved: hub !== undefined,
         sha256: sibling?.sha256 ?? model.sha256,
