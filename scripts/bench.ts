@@ -14,8 +14,8 @@
 //   --sizes LIST        model sizes in MiB of the growth section (AIKIT_BENCH_SIZES, 16,64,256,1024,4096)
 //   --model-counts LIST model counts of the growth section (AIKIT_BENCH_MODEL_COUNTS, 1,10,100)
 //   --exports LIST      exports of the cold section: default,uncompressed (both by default)
-//   --only LIST / --skip LIST   sections: cached,cold,nocache,rebuild,frontend,convert,multi,growth,
-//                       startup (AIKIT_BENCH_SKIP for --skip)
+//   --only LIST / --skip LIST   sections: cached,cold,nocache,rebuild,frontend,convert,multi,growth
+//                       (AIKIT_BENCH_SKIP for --skip)
 //   --dockerfile-frontend IMAGE  BuildKit's official Dockerfile frontend, for the cached rebuild's
 //                       `#syntax` peer (AIKIT_BENCH_DOCKERFILE_FRONTEND)
 //   --reuse-frontend    do not rebuild aikit:test (AIKIT_BENCH_REUSE_FRONTEND=1)
@@ -29,14 +29,11 @@
 import { parseArgs } from 'node:util';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { convert, resolveArtifacts } from '../src/convert/index.js';
 import { marshal } from '../src/llb/index.js';
 import { loadAikitfile, type InferenceSpec } from '../src/aikitfile/index.js';
@@ -45,6 +42,8 @@ import { buildRuntimeStandIns, STAND_IN_IMAGES } from '../test/fixtures/runtime-
 import { startFixtureServer } from '../test/fixtures/server.js';
 import { engineEnv, ROOT, run, type RunResult } from '../test/e2e/harness.js';
 import { renderBenchCharts, type BenchFigures } from './bench-charts.js';
+import { frontendFigures } from './bench/frontend-figures.js';
+import { median } from './bench/stats.js';
 import { peerDockerfile } from './bench/peer-dockerfile.js';
 import { targetLines, type Parts, type TargetFigures } from './bench/targets.js';
 import { breakdownLines, medianOf, medianStart, parseRawJson, type Phase } from './bench/timeline.js';
@@ -76,17 +75,7 @@ const SIZES = numbers(opt.sizes ?? E['AIKIT_BENCH_SIZES'] ?? (opt.quick ? '16,64
 const MODEL_COUNTS = numbers(
   opt['model-counts'] ?? E['AIKIT_BENCH_MODEL_COUNTS'] ?? (opt.quick ? '1,10' : '1,10,100'),
 );
-const SECTIONS = [
-  'cached',
-  'cold',
-  'nocache',
-  'rebuild',
-  'frontend',
-  'convert',
-  'multi',
-  'growth',
-  'startup',
-];
+const SECTIONS = ['cached', 'cold', 'nocache', 'rebuild', 'frontend', 'convert', 'multi', 'growth'];
 const SKIP = new Set(list(opt.skip ?? E['AIKIT_BENCH_SKIP'] ?? ''));
 if (opt.only) for (const s of SECTIONS) if (!list(opt.only).includes(s)) SKIP.add(s);
 const EXPORT_NAMES = list(opt.exports ?? 'default,uncompressed').map((e) => {
@@ -101,14 +90,6 @@ const ZSTD = opt.zstd || E['AIKIT_BENCH_ZSTD'] === '1';
 // as the same Dockerfile through `#syntax`, the fixed cost any `#syntax` frontend pays.
 const DOCKERFILE_FRONTEND = opt['dockerfile-frontend'] ?? E['AIKIT_BENCH_DOCKERFILE_FRONTEND'];
 
-const DEBUG_FRONTEND = 'aikit-bench/frontend-debug:latest';
-const ENGINE_HOME = process.env['AIKIT_ENGINE_HOME'] ?? '/var/lib/aikit-engine';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const ms = (x: number) => `${Math.round(x)} ms`;
 const sec = (x: number) => `${(x / 1000).toFixed(2)} s`;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
@@ -650,108 +631,24 @@ if (!SKIP.has('rebuild')) {
   say();
 }
 
-// 4. Frontend image size and cold start. -------------------------------------------------------
+// 4. The frontend image: the published image against aikit:test, size and start-up, and the
+// fully cached rebuild vertex by vertex (scripts/bench/frontend-figures.ts).
 if (!SKIP.has('frontend')) {
-  progress('4. frontend image size and start-up');
-  const size = await compressedImageSize(FRONTEND);
-  // The same image with AIKIT_LOG=debug, so the gateway logs `ping answered` to the daemon log.
-  const dbg = join(work, 'frontend-debug');
-  await mkdir(dbg, { recursive: true });
-  await writeFile(join(dbg, 'Dockerfile'), `FROM ${FRONTEND}\nENV AIKIT_LOG=debug\n`);
-  await must(
-    run('docker', ['buildx', 'build', '--provenance=false', '-t', DEBUG_FRONTEND, '--load', dbg], { env }),
-    'the debug frontend image',
-  );
-  const tiny = fixtureBytes('tiny-http.gguf', 64 * 1024);
-  const tinyFiles = [
-    { url: `${fixtures.url}/models/tiny-http.gguf`, sha256: sha256Hex(tiny), bytes: tiny.length },
-  ];
-  const ctx = await contextFor('start', tinyFiles);
-  const logPath = join(ENGINE_HOME, 'modern/dockerd.log');
-  const starts: number[] = [];
-  const pings: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    await writeFile(join(ctx, 'aikitfile.yaml'), aikitfile(tinyFiles, DEBUG_FRONTEND));
-    const before = (await stat(logPath)).size;
-    await timedBuild(aikitArgs(ctx));
-    const fh = await open(logPath, 'r');
-    const after = (await fh.stat()).size;
-    const buf = Buffer.alloc(after - before);
-    await fh.read(buf, 0, buf.length, before);
-    await fh.close();
-    // Other builds may share the daemon: take the ping lines of this build's frontend.
-    for (const line of buf.toString('utf8').split('\n')) {
-      if (!line.includes('"ping answered"')) continue;
-      const j = JSON.parse(line.slice(line.indexOf('{'))) as { sinceStart?: number; ms?: number };
-      if (j.sinceStart !== undefined) starts.push(j.sinceStart);
-      if (j.ms !== undefined) pings.push(j.ms);
-      break;
-    }
-  }
-  say('## 4. Frontend image');
-  say();
-  say(
-    `- size: ${(size.compressed / 1e6).toFixed(1)} MB compressed (gzip, as a registry stores it; ${(size.raw / 1e6).toFixed(1)} MB unpacked) (target ≤ 50 MB: ${mark(size.compressed <= 50e6)})`,
-  );
-  if (starts.length)
-    say(
-      `- cold start, process start → first Ping answered, inside a real build: median ${ms(median(starts))} (first ${ms(starts[0]!)}, min ${ms(Math.min(...starts))}, max ${ms(Math.max(...starts))}; of which the Ping round trip after module load ${ms(median(pings))}) (target ≤ 150 ms: ${mark(median(starts) <= 150)})`,
-    );
-  else say('- cold start: no `ping answered` line found in the daemon log');
-  if (frontendBuildMs) say(`- building ${FRONTEND} (bundle + import): ${sec(frontendBuildMs)}`);
-  say();
-}
-
-/** The sum of the image's layers gzip-compressed (level 6, as `docker push` does). */
-async function compressedImageSize(tag: string): Promise<{ compressed: number; raw: number }> {
-  const file = join(work, 'frontend.tar');
-  await must(run('docker', ['save', '-o', file, tag], { env }), 'docker save');
-  let compressed = 0;
-  let raw = 0;
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    if (!/^blobs\/sha256\/[0-9a-f]{64}$/.test(header.name) || (header.size ?? 0) < 4096) {
-      stream.resume();
-      stream.on('end', next);
-      return;
-    }
-    // A layer is a tar (gzip it) or already gzip (count it); anything else is metadata.
-    let first: Buffer | undefined;
-    let kind: 'tar' | 'gzip' | 'other' | undefined;
-    const gz = createGzip({ level: 6 });
-    gz.on('data', (c: Buffer) => (compressed += c.length));
-    stream.on('data', (data: unknown) => {
-      const c = data as Buffer;
-      if (!kind) {
-        first = c;
-        kind =
-          c[0] === 0x1f && c[1] === 0x8b
-            ? 'gzip'
-            : c.subarray(257, 262).toString() === 'ustar'
-              ? 'tar'
-              : 'other';
-      }
-      if (kind === 'gzip') compressed += c.length;
-      if (kind === 'tar') {
-        raw += c.length;
-        if (!gz.write(c)) {
-          stream.pause();
-          gz.once('drain', () => stream.resume());
-        }
-      }
-    });
-    stream.on('end', () => {
-      void first;
-      if (kind === 'tar') gz.end(() => next());
-      else next();
-    });
+  progress('4. the frontend image: size, start-up, the cached rebuild vertex by vertex');
+  const f = await frontendFigures({
+    env,
+    runs: RUNS,
+    work,
+    fixtureUrl: fixtures.url,
+    frontend: FRONTEND,
+    ...(DOCKERFILE_FRONTEND ? { dockerfileFrontend: DOCKERFILE_FRONTEND } : {}),
   });
-  await pipeline(createReadStream(file), extract);
-  await rm(file, { force: true });
-  // Layers the store keeps gzip-compressed were counted as they are; report the unpacked size too.
-  const inspect = await run('docker', ['image', 'inspect', tag, '--format', '{{.Size}}'], { env });
-  raw = Math.max(raw, Number(inspect.stdout.trim()) || 0);
-  return { compressed, raw };
+  if (frontendBuildMs)
+    f.lines.splice(3, 0, `Building ${FRONTEND} (bundle + import): ${sec(frontendBuildMs)}.`, '');
+  for (const l of f.lines) say(l);
+  targets.size = f.sizes;
+  targets.start = f.starts;
+  targets.cachedWalls = f.cachedWalls;
 }
 
 // 5. Conversion. ------------------------------------------------------------------------------
@@ -952,23 +849,6 @@ function conversionAikitfile(models: number, templates: number): string {
   return out;
 }
 
-if (!SKIP.has('startup')) {
-  progress('8. the published image, start-up and the cached rebuild vertex by vertex');
-  const f = await (
-    await import('./bench/frontend-figures.js')
-  ).frontendFigures({
-    env,
-    runs: RUNS,
-    work,
-    fixtureUrl: fixtures.url,
-    frontend: FRONTEND,
-    ...(DOCKERFILE_FRONTEND ? { dockerfileFrontend: DOCKERFILE_FRONTEND } : {}),
-  });
-  for (const l of f.lines) say(l);
-  targets.size = f.sizes;
-  targets.start = f.starts;
-  targets.cachedWalls = f.cachedWalls;
-}
 if (results['cachedAikit'] && results['cachedDocker'])
   targets.cached = { aikit: results['cachedAikit'], dockerfile: results['cachedDocker'] };
 lines.splice(headerEnd, 0, ...targetLines(targets));

@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../test/e2e/harness.js';
-import { debugFrontend, median, withFrontendLog, type FrontendRun } from './frontend-log.js';
+import { debugFrontend, withFrontendLog, type FrontendRun } from './frontend-log.js';
+import { median } from './stats.js';
 import { parseRawJson, phaseKey, type Phase } from './timeline.js';
 
 export interface BuildTimeline {

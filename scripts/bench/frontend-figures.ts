@@ -15,6 +15,7 @@ import { cachedBreakdown, cachedBreakdownLines } from './cached.js';
 import { imageSize, sizeLine } from './image-size.js';
 import { peerDockerfile } from './peer-dockerfile.js';
 import { frontendStartup, startupLine } from './startup.js';
+import { median } from './stats.js';
 
 export const PUBLISHED = 'aikit-bench/published:latest';
 
@@ -39,12 +40,6 @@ export interface FrontendFigures {
   /** Median wall (ms) of each fully cached rebuild variant. */
   cachedWalls: Record<string, number>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 export async function frontendFigures(o: FigureOptions): Promise<FrontendFigures> {
   const frontend = o.frontend ?? 'aikit:test';

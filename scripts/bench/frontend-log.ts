@@ -77,9 +77,3 @@ export async function withFrontendLog(
   }
   return runs.filter((r) => r.ping !== undefined);
 }
-
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};

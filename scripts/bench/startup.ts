@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeBridge } from '../../test/unit/fake-bridge.js';
 import { run } from '../../test/e2e/harness.js';
-import { debugFrontend, median, withFrontendLog, type FrontendRun } from './frontend-log.js';
+import { debugFrontend, withFrontendLog, type FrontendRun } from './frontend-log.js';
+import { median } from './stats.js';
 
 export interface StartFigures {
   frontend: string;

@@ -1,5 +1,6 @@
 // BuildKit's own timings of one build, from `docker buildx build --progress=rawjson`: when each
 // vertex started and how long it ran, under names that line up across runs.
+import { median } from './stats.js';
 export interface Phase {
   name: string;
   /** Offset from the client's start (ms). */
@@ -88,12 +89,6 @@ export function phaseKey(name: string): string {
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:…')
     .replace(/\/tmp\/[^ ]+/g, '/tmp/…');
 }
-
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * One run's vertexes by name: vertexes of one name (a Dockerfile's `ADD` names both its download
