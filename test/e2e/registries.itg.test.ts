@@ -162,9 +162,7 @@ describe('oci:// from a registry with token authentication', () => {
     const ctx = await makeContext({
       'aikitfile.yaml': aikitfile([['secret', `oci://${registry.host}/private/models/generic:v1`]]),
     });
-    const config = join(ctx, '..', `docker-config-bad-${Date.now().toString(36)}.json`);
-    const auth = Buffer.from('alice:not-the-password').toString('base64');
-    await writeFile(config, JSON.stringify({ auths: { [registry.host]: { auth } } }));
+    const config = await dockerConfig(ctx, 'alice', 'not-the-password');
     const before = token.requests.length;
     const r = await buildx(env, {
       file: join(ctx, 'aikitfile.yaml'),
@@ -252,13 +250,7 @@ describe('oci:// from a registry with token authentication', () => {
     const ctx = await makeContext({
       'aikitfile.yaml': aikitfile([['secret', `oci://${registry.host}/private/models/generic:v1`]]),
     });
-    const config = join(ctx, '..', `docker-config-${Date.now().toString(36)}.json`);
-    await writeFile(
-      config,
-      JSON.stringify({
-        auths: { [registry.host]: { auth: Buffer.from(`alice:${canary}`).toString('base64') } },
-      }),
-    );
+    const config = await dockerConfig(ctx, 'alice', canary);
     const tar = await ociTarPath('token-private');
     const before = token.requests.length;
     const r = await buildx(env, {
