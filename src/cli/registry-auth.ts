@@ -25,7 +25,7 @@ export interface RegistryRefusal {
   byTokenServer: boolean;
 }
 
-export type RegistryResult = { ok: true; res: Response } | ({ ok: false } & RegistryRefusal);
+type RegistryResult = { ok: true; res: Response } | ({ ok: false } & RegistryRefusal);
 
 export interface RegistryClientOptions {
   /** The folder of config.json: DOCKER_CONFIG, else ~/.docker. */

@@ -104,7 +104,11 @@ export function indexedManifest(doc: Uint8Array, model: Model): string | undefin
  * The layer of a manifest that holds the model: ollama's model layer, else the only layer, else
  * the one whose title names the file, else the largest.
  */
-export function modelLayer(doc: Uint8Array, model: Model, src: OciSource): { digest: string } {
+export function modelLayer(
+  doc: Uint8Array,
+  model: Model,
+  src: OciSource,
+): { digest: string; size: number | undefined } {
   const manifest = OciManifest.safeParse(parseJson(doc, model, 'manifest'));
   const layers = (manifest.success ? manifest.data.layers : []).flatMap((l) => (l ? [l] : []));
   const file = modelFileName(model);
@@ -122,7 +126,7 @@ export function modelLayer(doc: Uint8Array, model: Model, src: OciSource): { dig
       },
     );
   }
-  return { digest: chosen.digest };
+  return { digest: chosen.digest, size: chosen.size };
 }
 
 function parseJson(doc: Uint8Array, model: Model, what: string): unknown {

@@ -12,7 +12,7 @@ import { metadataRequests, type Metadata, type MetadataRequest, type SourceSetti
 export type MetadataFetcher = (req: MetadataRequest) => Promise<Uint8Array>;
 
 // An OCI index needs a second round for the manifest it points at; nothing needs more.
-const MAX_METADATA_ROUNDS = 3;
+export const MAX_METADATA_ROUNDS = 3;
 
 /**
  * Reads every document `modelFiles` will need, in rounds until nothing is left to read: what a

@@ -7,7 +7,7 @@ import { localaiSha256For, localaiUrlFor, type Artifacts } from '../artifacts.js
 import { hfResolveUrl, metadataRequests, modelFiles, type Metadata, type SourceSettings } from '../models.js';
 import { isLoopbackRegistry } from '../oci-pull.js';
 import { modelLayer } from '../remote-documents.js';
-import { imageKey, type ImageDigests } from '../resolve.js';
+import { imageKey, MAX_METADATA_ROUNDS, type ImageDigests } from '../resolve.js';
 import { runtimeImageRefs } from '../servers/index.js';
 import { planLocalAI } from '../servers/localai/plan.js';
 
@@ -143,7 +143,7 @@ function documentsByModel(
 ): Map<number, ReadDocument[]> {
   const replayed = new Map<string, Uint8Array>();
   const out = new Map<number, ReadDocument[]>();
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < MAX_METADATA_ROUNDS; round++) {
     const requests = metadataRequests(spec, settings, replayed).filter((r) => metadata.has(r.key));
     if (requests.length === 0) break;
     for (const r of requests) {
@@ -217,7 +217,7 @@ function ociEntry(
   // The first document is what the tag (or digest) named: its digest is the resolved revision.
   const revision = src.digest ?? (manifests[0] ? digestOf(manifests[0].doc) : undefined);
   const layer =
-    manifests.length > 0 ? modelLayerOf(manifests[manifests.length - 1]!.doc, model, src) : undefined;
+    manifests.length > 0 ? modelLayer(manifests[manifests.length - 1]!.doc, model, src) : undefined;
   const repo = `${src.registry}/${src.repository}`;
   const scheme = isLoopbackRegistry(src.registry) ? 'http' : 'https';
   const name = src.repository.split('/').pop()!;
@@ -275,20 +275,6 @@ function hubLicense(json: Record<string, unknown>): string | undefined {
   const tags = Array.isArray(json['tags']) ? (json['tags'] as unknown[]) : [];
   const tag = tags.find((t): t is string => typeof t === 'string' && t.startsWith('license:'));
   return tag?.slice('license:'.length) || undefined;
-}
-
-/** The layer conversion pulled (remote-documents.ts chooses it), with its size from the manifest. */
-function modelLayerOf(
-  doc: Uint8Array,
-  model: Model,
-  src: OciSource,
-): { digest: string; size: number | undefined } {
-  const { digest } = modelLayer(doc, model, src);
-  const layers = parseObject(doc)?.['layers'];
-  const entry = (Array.isArray(layers) ? (layers as unknown[]) : []).find(
-    (l): l is Record<string, unknown> => isObject(l) && l['digest'] === digest,
-  );
-  return { digest, size: typeof entry?.['size'] === 'number' ? entry['size'] : undefined };
 }
 
 function parseObject(doc: Uint8Array): Record<string, unknown> | undefined {

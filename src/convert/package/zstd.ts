@@ -17,7 +17,7 @@ import { compress, init } from '@bokuweb/zstd-wasm';
  */
 export const ZSTD_FRAME_INPUT = 4 << 20;
 /** zstd's own default level: fast, and what `zstd` without options writes. */
-export const ZSTD_LEVEL = 3;
+const ZSTD_LEVEL = 3;
 
 let loaded: Promise<void> | undefined;
 /** Instantiates the wasm once per process, on first use (most builds never compress). */

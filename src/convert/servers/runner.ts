@@ -7,7 +7,7 @@ import { mkdir, type FileAction } from '../../llb/index.js';
 export const RUNNER_CACHE = '/models';
 
 /** The owner of /models: the user the chart runs the container as (uid and gid 1000, as the reference). */
-export const RUNNER_CACHE_OWNER = { uid: 1000, gid: 1000 } as const;
+const RUNNER_CACHE_OWNER = { uid: 1000, gid: 1000 } as const;
 
 /** The label that marks a runner image (the reference's). */
 export const RUNNER_LABEL = 'ai.kaito.aikit.runner';

@@ -11,7 +11,7 @@ import type { RuntimeParts } from './runtime.js';
 // them the entrypoint that fetches the model into /models and starts LocalAI on it.
 
 /** Where diffusers and vllm keep the Hub's cache: on the /models volume, as the reference. */
-export const RUNNER_HF_HOME = `HF_HOME=${RUNNER_CACHE}/.cache/huggingface`;
+const RUNNER_HF_HOME = `HF_HOME=${RUNNER_CACHE}/.cache/huggingface`;
 
 export function runnerParts(
   spec: InferenceSpec,

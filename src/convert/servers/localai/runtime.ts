@@ -259,7 +259,7 @@ function withRunnerDownloader(base: State, tag: string): State {
 }
 
 /** The runner's downloader: Ubuntu packages and the Hub CLI's version (the reference's). */
-export const RUNNER_DOWNLOADER = {
+const RUNNER_DOWNLOADER = {
   packages: ['curl', 'ca-certificates', 'python3', 'python3-pip'],
   huggingfaceHub: '1.26.0',
 } as const;
