@@ -97,7 +97,12 @@ function safeForSecrets(url: URL): boolean {
  */
 export function registryClient(opts: RegistryClientOptions = {}) {
   const tokens = new Map<string, string>();
-  const credentialsFor = (host: string) => dockerCredentials(host, opts.dockerConfig);
+  // Read once per host for the client's life, not again on every 401 (the index, then its manifest).
+  const credentials = new Map<string, ReturnType<typeof dockerCredentials>>();
+  const credentialsFor = (host: string) => {
+    if (!credentials.has(host)) credentials.set(host, dockerCredentials(host, opts.dockerConfig));
+    return credentials.get(host)!;
+  };
 
   /** GET, following redirects; the authorization is sent to the first host only. */
   async function get(url: string, headers: Record<string, string>, authorization?: string) {
