@@ -13,12 +13,12 @@ import { checkBuild, checkPolicy, keptWarnings, warningsAsError } from './fronte
 import { engineImageResolver, engineMetadataFetcher, sendWarnings } from './frontend/engine.js';
 import { buildFinetune } from './frontend/finetune.js';
 import { buildLock, LOCK_TARGET, lockAlongside, lockAnswered, pinnedBuild } from './frontend/lock.js';
+import { located } from './frontend/located.js';
 import { buildPackage } from './frontend/package.js';
 import { answerSubrequest } from './frontend/subrequests.js';
 import {
   readBuildFile,
   resultPayload,
-  userErrorStatus,
   type BuildFile,
   type BuildFunc,
   type FrontendContext,
@@ -26,7 +26,7 @@ import {
 } from './gateway/index.js';
 import { formatPlatform, marshal, type Platform, type SourceInfo } from './llb/index.js';
 import type { InferenceSpec } from './aikitfile/index.js';
-import { AikitError, type Issue } from './util/errors.js';
+import type { Issue } from './util/errors.js';
 import { log } from './util/log.js';
 
 /**
@@ -39,14 +39,8 @@ export const buildAikit: BuildFunc = async (ctx) => {
   // The packaging targets read no aikitfile: the build-args say what to package.
   if (isPackageTarget(ctx.opts.target)) return buildPackage(ctx, ctx.opts.target);
   const file = await readBuildFile(ctx, lockAlongside(ctx.opts.filename));
-  const source: SourceInfo = { filename: file.filename, data: file.data, language: 'aikitfile' };
   // Every user error from here on can point into the aikitfile: one boundary attaches it.
-  try {
-    return await buildFromAikitfile(ctx, file, source);
-  } catch (e) {
-    if (e instanceof AikitError) return { kind: 'error', status: userErrorStatus(e, source) };
-    throw e;
-  }
+  return located(file, (source) => buildFromAikitfile(ctx, file, source));
 };
 
 async function buildFromAikitfile(ctx: FrontendContext, file: BuildFile, source: SourceInfo) {

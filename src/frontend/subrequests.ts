@@ -11,7 +11,6 @@ import {
   REQUEST_TARGETS,
   targetsAnswer,
   unsupportedSubrequestStatus,
-  userErrorStatus,
   type BuildFile,
   type FrontendContext,
   type LintLocation,
@@ -21,6 +20,7 @@ import {
 } from '../gateway/index.js';
 import { AikitError, formatIssue, type Issue, type SourceRange } from '../util/errors.js';
 import { checkBuild, checkPolicy, keptWarnings, ruleName } from './check.js';
+import { located, sourceOf } from './located.js';
 
 // buildx's own verbs (`--check`, `--call=outline|targets`) arrive as subrequests: answered here
 // from the same checks and registers the build uses; the wire shapes are the gateway's.
@@ -45,17 +45,6 @@ export async function answerSubrequest(ctx: FrontendContext, requestId: string):
   }
 }
 
-/** A user error of the file points into it, so buildx shows the snippet at its line as in a build. */
-function located(file: BuildFile, answer: () => ReturnPayload): ReturnPayload {
-  try {
-    return answer();
-  } catch (e) {
-    if (!(e instanceof AikitError)) throw e;
-    const source = { filename: file.filename, data: file.data, language: 'aikitfile' };
-    return { kind: 'error', status: userErrorStatus(e, source) };
-  }
-}
-
 /**
  * `--check`: the build's checks without the build. Warnings become lint warnings named by their
  * rule; errors become the build error, every one listed and located, so buildx prints the
@@ -75,7 +64,7 @@ async function lint(ctx: FrontendContext, file: BuildFile): Promise<ReturnPayloa
   const warnings = keptWarnings(policy, found);
   const results: LintResults = {
     warnings: warnings.map(lintWarning),
-    sources: [{ filename: file.filename, data: file.data, language: 'aikitfile' }],
+    sources: [sourceOf(file)],
   };
   if (error) results.buildError = buildError(error);
   return lintAnswer(results, error !== undefined || (policy.error && warnings.length > 0));
