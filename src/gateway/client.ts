@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { Definition, Platform } from '../llb/index.js';
 import { log } from '../util/log.js';
-import { bundledProtoRoot, protoDir } from '../util/proto-dir.js';
+import { protoRoot } from '../util/proto-dir.js';
 
 const GATEWAY_PROTO = 'github.com/moby/buildkit/frontend/gateway/pb/gateway.proto';
 const STATUS_PROTO = 'google/rpc/status.proto';
@@ -88,17 +87,7 @@ let gatewayRoot: protobuf.Root | undefined;
 
 /** The gateway's message types: the bundled descriptors, or the .proto files when run from source. */
 function root(): protobuf.Root {
-  gatewayRoot ??= bundledProtoRoot();
-  if (!gatewayRoot) {
-    const r = new protobuf.Root();
-    r.resolvePath = (_origin, target) =>
-      target.startsWith('google/protobuf/') || path.isAbsolute(target)
-        ? target
-        : path.join(protoDir(), target);
-    r.loadSync([GATEWAY_PROTO, STATUS_PROTO], { keepCase: true });
-    r.resolveAll();
-    gatewayRoot = r;
-  }
+  gatewayRoot ??= protoRoot([GATEWAY_PROTO, STATUS_PROTO]);
   return gatewayRoot;
 }
 

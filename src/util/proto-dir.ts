@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
 
@@ -44,4 +45,20 @@ export function bundledProtoRoot(): protobuf.Root | undefined {
     bundledRoot.resolveAll();
   }
   return bundledRoot;
+}
+
+/**
+ * The message types of `files` (paths under proto/): the bundled descriptors, or the .proto
+ * files parsed when running from source. Imports are Go-style paths rooted at proto/; the
+ * google/protobuf ones are protobufjs's own copies.
+ */
+export function protoRoot(files: readonly string[]): protobuf.Root {
+  const bundledOne = bundledProtoRoot();
+  if (bundledOne) return bundledOne;
+  const r = new protobuf.Root();
+  r.resolvePath = (_origin, target) =>
+    target.startsWith('google/protobuf/') || path.isAbsolute(target) ? target : path.join(protoDir(), target);
+  r.loadSync([...files], { keepCase: true });
+  r.resolveAll();
+  return r;
 }
